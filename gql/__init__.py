@@ -1,0 +1,1 @@
+"""Concierge's GraphQL layer: Strawberry schema, dataloaders and the ASGI app."""

@@ -1,0 +1,3 @@
+"""Concierge's persistence layer: SQLAlchemy models, repositories, unit of work.
+
+Nothing here knows about GraphQL."""

@@ -1,0 +1,157 @@
+"""Settings read once from the environment (and an optional `.env`), and the
+normalisation of the database URLs people paste from their providers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./concierge.db"
+
+_POSTGRES_SCHEMES = {
+    "postgres",
+    "postgresql",
+    "postgresql+asyncpg",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "postgresql+pg8000",
+}
+_SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+
+# libpq understands these; asyncpg would reject them as unknown keyword arguments.
+_LIBPQ_ONLY_PARAMETERS = {
+    "channel_binding",
+    "connect_timeout",
+    "gssencmode",
+    "krbsrvname",
+    "options",
+    "sslcert",
+    "sslcompression",
+    "sslcrl",
+    "sslkey",
+    "sslpassword",
+    "sslrootcert",
+    "sslsni",
+    "target_session_attrs",
+    "application_name",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "pgbouncer",
+    "supa",
+}
+_SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+
+class DatabaseUrlError(ValueError):
+    """The configured database URL cannot be used."""
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """A database URL ready for SQLAlchemy, plus the driver arguments it implies."""
+
+    url: URL
+    connect_args: dict[str, Any] = field(default_factory=dict)
+    dropped_parameters: tuple[str, ...] = ()
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def display(self) -> str:
+        """The URL with its password hidden, safe for logs and health output."""
+        return self.url.render_as_string(hide_password=True)
+
+
+def normalise_database_url(raw: str) -> DatabaseTarget:
+    """Turn a pasted database URL into one SQLAlchemy's async drivers accept.
+
+    PostgreSQL URLs of any common scheme become ``postgresql+asyncpg``;
+    ``sslmode`` becomes asyncpg's ``ssl`` argument; libpq-only parameters such
+    as ``channel_binding`` are dropped with a warning. SQLite URLs get the
+    aiosqlite driver. Raises :class:`DatabaseUrlError` for anything else.
+    """
+    try:
+        url = make_url(raw.strip())
+    except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in the text
+        raise DatabaseUrlError("DATABASE_URL is not a valid database URL") from exc
+
+    scheme = url.drivername
+    if scheme in _SQLITE_SCHEMES:
+        return DatabaseTarget(url=url.set(drivername="sqlite+aiosqlite"))
+    if scheme not in _POSTGRES_SCHEMES:
+        raise DatabaseUrlError(
+            f"unsupported database scheme {scheme!r}: use postgresql://… or sqlite:///…"
+        )
+
+    query = dict(url.query)
+    connect_args: dict[str, Any] = {}
+    dropped: list[str] = []
+    sslmode = query.pop("sslmode", None)
+    if sslmode is not None:
+        mode = sslmode if isinstance(sslmode, str) else sslmode[-1]
+        if mode not in _SSL_MODES:
+            raise DatabaseUrlError(f"unknown sslmode {mode!r}")
+        connect_args["ssl"] = mode
+    if "ssl" in query:
+        connect_args["ssl"] = query.pop("ssl")
+    for name in sorted(query):
+        if name in _LIBPQ_ONLY_PARAMETERS:
+            query.pop(name)
+            dropped.append(name)
+    if dropped:
+        logger.warning(
+            "dropped database URL parameters asyncpg does not understand: %s",
+            ", ".join(dropped),
+        )
+    normalised = url.set(drivername="postgresql+asyncpg", query=query)
+    return DatabaseTarget(
+        url=normalised, connect_args=connect_args, dropped_parameters=tuple(dropped)
+    )
+
+
+class Settings(BaseSettings):
+    """Every knob of Concierge, read from the environment or `.env` once."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = Field(
+        default="development", validation_alias="CONCIERGE_ENV"
+    )
+    database_url: SecretStr = Field(
+        default=SecretStr(DEFAULT_DATABASE_URL), validation_alias="DATABASE_URL"
+    )
+    db_pool_size: int = Field(default=10, ge=1, validation_alias="DB_POOL_SIZE")
+    db_max_overflow: int = Field(default=10, ge=0, validation_alias="DB_MAX_OVERFLOW")
+    db_pool_timeout: float = Field(default=10.0, gt=0, validation_alias="DB_POOL_TIMEOUT")
+    db_pool_recycle: int = Field(default=1800, ge=-1, validation_alias="DB_POOL_RECYCLE")
+    db_echo: bool = Field(default=False, validation_alias="DB_ECHO")
+    db_statement_timeout_ms: int = Field(
+        default=15_000, ge=0, validation_alias="DB_STATEMENT_TIMEOUT_MS"
+    )
+    db_busy_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_BUSY_TIMEOUT_S")
+    db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")
+    health_timeout_s: float = Field(default=2.0, gt=0, validation_alias="HEALTH_TIMEOUT_S")
+
+    @property
+    def database(self) -> DatabaseTarget:
+        return normalise_database_url(self.database_url.get_secret_value())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read on first use."""
+    return Settings()

@@ -1,0 +1,89 @@
+"""The async engine and session factory: one engine per process, built from
+settings, with the per-backend tuning each database needs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+from persistence.config import DatabaseTarget, Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_engine(settings: Settings, target: DatabaseTarget | None = None) -> AsyncEngine:
+    """Build the process's engine for ``target`` (default: the configured database)."""
+    target = target or settings.database
+    if target.dialect == "sqlite":
+        return _sqlite_engine(settings, target)
+    return _postgres_engine(settings, target)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit: an async session cannot lazily refresh them.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def _sqlite_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
+    engine = create_async_engine(
+        target.url,
+        echo=settings.db_echo,
+        connect_args={"timeout": settings.db_busy_timeout_s, **target.connect_args},
+    )
+    busy_ms = int(settings.db_busy_timeout_s * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would defer BEGIN past our SELECTs;
+        # we emit BEGIN ourselves (below) so reads and writes share one transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        # A writing unit of work asks for IMMEDIATE: it takes the write lock now,
+        # waiting up to the busy timeout, instead of failing on upgrade later.
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    return engine
+
+
+def _postgres_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
+    connect_args: dict[str, Any] = {**target.connect_args}
+    server_settings = {"application_name": "concierge"}
+    if settings.db_statement_timeout_ms:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    connect_args["server_settings"] = server_settings
+    connect_args.setdefault("timeout", settings.db_pool_timeout)
+    options: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": True}
+    if settings.db_pgbouncer:
+        # PgBouncer in transaction mode may hand each statement to another server
+        # connection: no prepared-statement cache, unique statement names, no pool of our own.
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = lambda: f"__asyncpg_{uuid4()}__"
+        options["poolclass"] = NullPool
+    else:
+        options.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+            pool_recycle=settings.db_pool_recycle,
+        )
+    return create_async_engine(target.url, connect_args=connect_args, **options)

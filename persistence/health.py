@@ -1,0 +1,109 @@
+"""The database health probe: reachability, latency, version, migrations, pool.
+
+Bounded by a timeout, so a hung database reports DOWN instead of hanging the
+caller; never reports credentials or driver messages."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+
+from persistence.migrations import current_revision, head_revision
+
+
+class HealthStatus(enum.StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    ok: bool
+    dialect: str
+    latency_ms: float | None = None
+    version: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    current: str | None
+    head: str | None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current is not None and self.current == self.head
+
+
+@dataclass(frozen=True)
+class PoolUsage:
+    size: int
+    checked_out: int
+    overflow: int
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    status: HealthStatus
+    database: DatabaseHealth
+    migrations: MigrationState
+    pool: PoolUsage | None
+
+    @property
+    def reason(self) -> str | None:
+        if self.status is HealthStatus.DOWN:
+            return self.database.error
+        if self.status is HealthStatus.DEGRADED:
+            return "database schema is not at the newest migration; run `concierge migrate`"
+        return None
+
+
+_VERSION_QUERY = {
+    "sqlite": "SELECT sqlite_version()",
+    "postgresql": "SHOW server_version",
+}
+
+
+async def probe(engine: AsyncEngine, timeout_s: float) -> HealthReport:
+    """Check the database within ``timeout_s`` seconds; never raises for a database fault."""
+    dialect = engine.dialect.name
+    head = head_revision()
+    try:
+        database, current = await asyncio.wait_for(_round_trip(engine), timeout_s)
+    except TimeoutError:
+        database, current = DatabaseHealth(False, dialect, error=f"no answer within {timeout_s:g}s"), None
+    except Exception as exc:  # any driver or network failure means "down"; the cause is named, not quoted
+        database = DatabaseHealth(False, dialect, error=f"unreachable ({type(exc).__name__})")
+        current = None
+    migrations = MigrationState(current=current, head=head)
+    if not database.ok:
+        status = HealthStatus.DOWN
+    elif not migrations.up_to_date:
+        status = HealthStatus.DEGRADED
+    else:
+        status = HealthStatus.OK
+    return HealthReport(status, database, migrations, _pool_usage(engine))
+
+
+async def _round_trip(engine: AsyncEngine) -> tuple[DatabaseHealth, str | None]:
+    dialect = engine.dialect.name
+    started = time.perf_counter()
+    async with engine.connect() as connection:
+        version = await connection.scalar(text(_VERSION_QUERY.get(dialect, "SELECT 1")))
+        latency_ms = (time.perf_counter() - started) * 1000
+    current = await current_revision(engine)
+    return DatabaseHealth(True, dialect, round(latency_ms, 2), str(version)), current
+
+
+def _pool_usage(engine: AsyncEngine) -> PoolUsage | None:
+    pool = engine.sync_engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    return PoolUsage(size=pool.size(), checked_out=pool.checkedout(), overflow=max(pool.overflow(), 0))

@@ -1,0 +1,53 @@
+"""Declarative models: the single source of the schema for Alembic autogenerate."""
+
+from sqlalchemy import CheckConstraint, Enum, String, func
+
+from persistence.models.appointments import NO_OVERLAP, Appointment
+from persistence.models.base import Base, Entity, new_id, utcnow
+from persistence.models.conversations import Conversation, Message
+from persistence.models.customers import Customer
+from persistence.models.enums import AppointmentStatus, Channel, MessageRole, Role
+from persistence.models.files import File
+from persistence.models.personas import Persona, default_ai_settings, default_voice_settings
+from persistence.models.users import User
+
+
+def _bound_string_lengths() -> None:
+    # SQLite ignores VARCHAR(n); a CHECK on every bounded string enforces it everywhere.
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            if (
+                isinstance(column.type, String)
+                and not isinstance(column.type, Enum)
+                and column.type.length
+            ):
+                table.append_constraint(
+                    CheckConstraint(
+                        func.length(column) <= column.type.length,
+                        name=f"{column.name}_length",
+                    )
+                )
+
+
+_bound_string_lengths()
+
+__all__ = [
+    "NO_OVERLAP",
+    "Appointment",
+    "AppointmentStatus",
+    "Base",
+    "Channel",
+    "Conversation",
+    "Customer",
+    "Entity",
+    "File",
+    "Message",
+    "MessageRole",
+    "Persona",
+    "Role",
+    "User",
+    "default_ai_settings",
+    "default_voice_settings",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from persistence.models.base import Entity
+from persistence.models.enums import MessageRole, checked_enum
+
+
+class Conversation(Entity):
+    """A thread between one persona and one customer."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index(None, "owner_id", "last_message_at"),)
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("personas.id", ondelete="SET NULL"), index=True
+    )
+    customer_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    provider_type: Mapped[str | None] = mapped_column(String(50))
+    provider_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_message_at: Mapped[datetime | None]
+
+
+class Message(Entity):
+    """One turn of a conversation."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index(None, "conversation_id", "created_at", "id"),
+        CheckConstraint("input_tokens >= 0", name="input_tokens_non_negative"),
+        CheckConstraint("output_tokens >= 0", name="output_tokens_non_negative"),
+    )
+
+    conversation_id: Mapped[UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    role: Mapped[MessageRole] = mapped_column(checked_enum(MessageRole, "message_role"))
+    content: Mapped[str] = mapped_column(String(100_000))
+    thinking: Mapped[str | None] = mapped_column(String(100_000))
+    extra_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    input_tokens: Mapped[int | None]
+    output_tokens: Mapped[int | None]

@@ -1,0 +1,26 @@
+"""One repository per aggregate, each scoped to the caller's tenancy."""
+
+from persistence.repositories.appointments import AppointmentFilter, AppointmentRepository
+from persistence.repositories.base import Repository, SessionGate
+from persistence.repositories.conversations import ConversationFilter, ConversationRepository
+from persistence.repositories.customers import CustomerFilter, CustomerRepository
+from persistence.repositories.files import FileRepository
+from persistence.repositories.messages import MessageRepository
+from persistence.repositories.personas import PersonaFilter, PersonaRepository
+from persistence.repositories.users import UserRepository
+
+__all__ = [
+    "AppointmentFilter",
+    "AppointmentRepository",
+    "ConversationFilter",
+    "ConversationRepository",
+    "CustomerFilter",
+    "CustomerRepository",
+    "FileRepository",
+    "MessageRepository",
+    "PersonaFilter",
+    "PersonaRepository",
+    "Repository",
+    "SessionGate",
+    "UserRepository",
+]

@@ -1,0 +1,234 @@
+"""What every repository shares: scoped reads, batch reads aligned to their keys,
+keyset pages, per-parent pages in one statement, and serialised session access."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from persistence.errors import NotFound, translate
+from persistence.models import Entity
+from persistence.pagination import Ordering, Page, PageRequest
+from persistence.scope import Scope
+
+M = TypeVar("M", bound=Entity)
+T = TypeVar("T")
+
+
+class SessionGate:
+    """One request's session behind a lock.
+
+    GraphQL resolves sibling fields concurrently, and an AsyncSession is not
+    safe for concurrent use; every statement of a unit of work passes here.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._lock = asyncio.Lock()
+
+    async def scalars(self, statement: Any) -> list[Any]:
+        async with self._lock:
+            try:
+                return list((await self.session.scalars(statement)).all())
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
+    async def rows(self, statement: Any) -> list[Any]:
+        async with self._lock:
+            try:
+                return list((await self.session.execute(statement)).all())
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
+    async def scalar(self, statement: Any) -> Any:
+        async with self._lock:
+            try:
+                return await self.session.scalar(statement)
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
+    async def flush(self) -> None:
+        async with self._lock:
+            try:
+                await self.session.flush()
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
+    async def commit(self) -> None:
+        async with self._lock:
+            try:
+                await self.session.commit()
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
+    async def rollback(self) -> None:
+        async with self._lock:
+            await self.session.rollback()
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.session.close()
+
+    async def delete(self, row: Any) -> None:
+        async with self._lock:
+            await self.session.delete(row)
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+
+    @property
+    def dialect(self) -> str:
+        bind = self.session.get_bind()
+        return bind.dialect.name
+
+
+class Repository(Generic[M]):
+    """Reads and writes of one aggregate, always within the caller's scope."""
+
+    model: ClassVar[type[Entity]]
+
+    def __init__(self, gate: SessionGate, scope: Scope) -> None:
+        self._gate = gate
+        self._scope = scope
+
+    # -- scoping -------------------------------------------------------------
+
+    def _visible(self) -> ColumnElement[bool] | None:
+        """The tenancy condition; ``None`` means every row is visible."""
+        if self._scope.is_admin:
+            return None
+        if self._scope.owner_id is None:
+            return false()
+        owner_id: InstrumentedAttribute[UUID] = self.model.owner_id  # type: ignore[attr-defined]
+        return owner_id == self._scope.owner_id
+
+    def _select(self, *where: ColumnElement[bool] | None) -> Select[tuple[M]]:
+        conditions = [c for c in (self._visible(), *where) if c is not None]
+        return select(self.model).where(*conditions)  # type: ignore[return-value]
+
+    # -- single and batch reads ----------------------------------------------
+
+    async def get(self, id_: UUID) -> M:
+        """The row with this id; raises :class:`NotFound` if missing or not visible."""
+        (row,) = await self.get_many([id_])
+        if row is None:
+            raise NotFound(self.model.__tablename__.removesuffix("s"), id_)
+        return row
+
+    async def get_many(self, ids: Sequence[UUID]) -> list[M | None]:
+        """Rows for ``ids`` in the same order, ``None`` where missing or not visible."""
+        if not ids:
+            return []
+        rows = await self._gate.scalars(self._select(self.model.id.in_(set(ids))))
+        by_id = {row.id: row for row in rows}
+        return [by_id.get(id_) for id_ in ids]
+
+    async def count(self, *where: ColumnElement[bool] | None) -> int:
+        statement = select(func.count()).select_from(self._select(*where).subquery())
+        return int(await self._gate.scalar(statement))
+
+    async def page(
+        self,
+        ordering: Ordering[M],
+        request: PageRequest,
+        *where: ColumnElement[bool] | None,
+    ) -> Page[M]:
+        """One keyset page of the visible rows matching ``where``."""
+        statement = (
+            self._select(*where, *request.conditions(ordering))
+            .order_by(*ordering.order_by(reverse=request.from_end))
+            .limit(request.limit + 1)
+        )
+        rows = await self._gate.scalars(statement)
+        return Page.from_overfetch(rows, request, ordering)
+
+    # -- per-parent reads, one statement for any number of parents -------------
+
+    async def _pages_by_parent(
+        self,
+        parent: InstrumentedAttribute[Any],
+        parent_ids: Sequence[UUID],
+        ordering: Ordering[M],
+        request: PageRequest,
+        *where: ColumnElement[bool] | None,
+    ) -> list[Page[M]]:
+        """A page of children for each parent id, aligned to ``parent_ids``.
+
+        A window function numbers each parent's rows, so the per-parent limit
+        is applied by the database in one statement whatever the parent count.
+        """
+        if not parent_ids:
+            return []
+        position = (
+            func.row_number()
+            .over(partition_by=parent, order_by=ordering.order_by(reverse=request.from_end))
+            .label("position")
+        )
+        numbered = (
+            self._select(parent.in_(set(parent_ids)), *where, *request.conditions(ordering))
+            .add_columns(position)
+            .subquery()
+        )
+        child = aliased(self.model, numbered)
+        statement = (
+            select(child)
+            .where(numbered.c.position <= request.limit + 1)
+            .order_by(numbered.c[parent.key], numbered.c.position)
+        )
+        grouped: dict[Any, list[M]] = defaultdict(list)
+        for row in await self._gate.scalars(statement):
+            grouped[getattr(row, parent.key)].append(row)
+        return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
+
+    async def _counts_by_parent(
+        self,
+        parent: InstrumentedAttribute[Any],
+        parent_ids: Sequence[UUID],
+        *where: ColumnElement[bool] | None,
+    ) -> list[int]:
+        """How many visible children each parent has, aligned to ``parent_ids``."""
+        if not parent_ids:
+            return []
+        statement = (
+            self._select(parent.in_(set(parent_ids)), *where)
+            .with_only_columns(parent, func.count())
+            .group_by(parent)
+        )
+        counts = {key: count for key, count in await self._gate.rows(statement)}
+        return [counts.get(id_, 0) for id_ in parent_ids]
+
+    # -- writes ----------------------------------------------------------------
+
+    def _check_owner(self, owner_id: UUID) -> None:
+        if not self._scope.may_act_for(owner_id):
+            raise NotFound("user", owner_id)
+
+    async def add(self, row: M) -> M:
+        """Insert ``row`` now so constraint violations surface as domain errors."""
+        self._check_owner(row.owner_id)  # type: ignore[attr-defined]
+        self._gate.add(row)
+        await self._gate.flush()
+        return row
+
+    async def save(self, row: M) -> M:
+        """Write pending changes of a loaded row."""
+        await self._gate.flush()
+        return row
+
+    async def remove(self, row: M) -> None:
+        await self._gate.delete(row)
+        await self._gate.flush()
+
+
+def aligned(keys: Iterable[Any], rows: Iterable[T], key_of: Any) -> list[T | None]:
+    """Rows reordered to follow ``keys`` (``None`` where a key has no row)."""
+    by_key = {key_of(row): row for row in rows}
+    return [by_key.get(key) for key in keys]

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, false, select
+
+from persistence.models import Conversation, Message, utcnow
+from persistence.pagination import Ordering, Page, PageRequest, ordering_by
+from persistence.repositories.base import Repository
+
+MESSAGES_OLDEST_FIRST: Ordering[Message] = ordering_by(
+    "CREATED_AT_ASC", Message.created_at, Message.id
+)
+MESSAGES_NEWEST_FIRST: Ordering[Message] = ordering_by(
+    "CREATED_AT_DESC", Message.created_at, Message.id, descending=True
+)
+
+
+class MessageRepository(Repository[Message]):
+    """Messages belong to a conversation; they are visible when it is."""
+
+    model = Message
+
+    def _visible(self) -> ColumnElement[bool] | None:
+        if self._scope.is_admin:
+            return None
+        if self._scope.owner_id is None:
+            return false()
+        owned = select(Conversation.id).where(Conversation.owner_id == self._scope.owner_id)
+        return Message.conversation_id.in_(owned)
+
+    async def pages_by_conversation(
+        self,
+        conversation_ids: Sequence[UUID],
+        ordering: Ordering[Message],
+        request: PageRequest,
+    ) -> list[Page[Message]]:
+        """A page of messages per conversation, e.g. the 20 newest of each of 50, in one query."""
+        return await self._pages_by_parent(
+            Message.conversation_id, conversation_ids, ordering, request
+        )
+
+    async def latest_by_conversation(
+        self, conversation_ids: Sequence[UUID]
+    ) -> list[Message | None]:
+        pages = await self.pages_by_conversation(
+            conversation_ids, MESSAGES_NEWEST_FIRST, PageRequest(limit=1)
+        )
+        return [page.rows[0] if page.rows else None for page in pages]
+
+    async def counts_by_conversation(self, conversation_ids: Sequence[UUID]) -> list[int]:
+        return await self._counts_by_parent(Message.conversation_id, conversation_ids)
+
+    async def append(
+        self, conversation: Conversation, messages: Sequence[Message]
+    ) -> list[Message]:
+        """Append ``messages`` in order and move the conversation's last_message_at.
+
+        Each message gets its own microsecond so their order survives any reader.
+        """
+        self._check_owner(conversation.owner_id)
+        start = utcnow()
+        for offset, message in enumerate(messages):
+            message.conversation_id = conversation.id
+            message.created_at = message.updated_at = start + timedelta(microseconds=offset)
+            self._gate.add(message)
+        if messages:
+            conversation.last_message_at = messages[-1].created_at
+        await self._gate.flush()
+        return list(messages)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import ColumnElement
+
+from persistence.models import Persona
+from persistence.pagination import Ordering, Page, PageRequest, ordering_by
+from persistence.repositories.base import Repository
+
+PERSONAS_BY_NAME: Ordering[Persona] = ordering_by("NAME_ASC", Persona.name, Persona.id)
+PERSONAS_NEWEST_FIRST: Ordering[Persona] = ordering_by(
+    "CREATED_AT_DESC", Persona.created_at, Persona.id, descending=True
+)
+
+
+@dataclass(frozen=True)
+class PersonaFilter:
+    is_active: bool | None = None
+    name_contains: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.is_active is not None:
+            found.append(Persona.is_active.is_(self.is_active))
+        if self.name_contains:
+            found.append(Persona.name.icontains(self.name_contains, autoescape=True))
+        return found
+
+
+class PersonaRepository(Repository[Persona]):
+    """Assistant personas, owned by one operator each."""
+
+    model = Persona
+
+    async def list(
+        self, filter_: PersonaFilter, ordering: Ordering[Persona], request: PageRequest
+    ) -> Page[Persona]:
+        return await self.page(ordering, request, *filter_.conditions())
+
+    async def count_matching(self, filter_: PersonaFilter) -> int:
+        return await self.count(*filter_.conditions())
+
+    async def pages_by_owner(
+        self,
+        owner_ids: Sequence[UUID],
+        filter_: PersonaFilter,
+        ordering: Ordering[Persona],
+        request: PageRequest,
+    ) -> list[Page[Persona]]:
+        return await self._pages_by_parent(
+            Persona.owner_id, owner_ids, ordering, request, *filter_.conditions()
+        )
+
+    async def counts_by_owner(self, owner_ids: Sequence[UUID], filter_: PersonaFilter) -> list[int]:
+        return await self._counts_by_parent(Persona.owner_id, owner_ids, *filter_.conditions())

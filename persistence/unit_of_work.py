@@ -1,0 +1,81 @@
+"""The unit of work: one session, its repositories, one commit at the end."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from persistence.repositories import (
+    AppointmentRepository,
+    ConversationRepository,
+    CustomerRepository,
+    FileRepository,
+    MessageRepository,
+    PersonaRepository,
+    SessionGate,
+    UserRepository,
+)
+from persistence.scope import Scope
+
+
+class UnitOfWork:
+    """Owns one AsyncSession and the repositories over it.
+
+    Nothing is committed unless :meth:`commit` is called; leaving the block
+    rolls back whatever was not committed, including after any exception.
+    ``writes=True`` takes SQLite's write lock up front, so a transaction that
+    reads first and writes later cannot lose a race to another writer.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        scope: Scope | None = None,
+        *,
+        writes: bool = False,
+    ) -> None:
+        self._session_factory = session_factory
+        self.scope = scope or Scope.nobody()
+        self._writes = writes
+
+    async def __aenter__(self) -> UnitOfWork:
+        session = self._session_factory()
+        if self._writes and session.get_bind().dialect.name == "sqlite":
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        self._gate = SessionGate(session)
+        self.rescope(self.scope)
+        return self
+
+    def rescope(self, scope: Scope) -> None:
+        """Continue under another scope (e.g. once the viewer is known)."""
+        self.scope = scope
+        self.users = UserRepository(self._gate, scope)
+        self.personas = PersonaRepository(self._gate, scope)
+        self.customers = CustomerRepository(self._gate, scope)
+        self.conversations = ConversationRepository(self._gate, scope)
+        self.messages = MessageRepository(self._gate, scope)
+        self.appointments = AppointmentRepository(self._gate, scope)
+        self.files = FileRepository(self._gate, scope)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def commit(self) -> None:
+        """Make every change of this unit durable; raises a PersistenceError on failure."""
+        await self._gate.commit()
+
+    async def rollback(self) -> None:
+        await self._gate.rollback()
+
+    async def close(self) -> None:
+        """Discard uncommitted changes and return the connection to the pool.
+
+        Closing (not rolling back) keeps loaded rows readable after the unit ends.
+        """
+        await self._gate.close()

@@ -1,0 +1,147 @@
+"""Fixtures that give every database test a real, migrated database on BOTH
+backends: an SQLite file and a throwaway PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from persistence import migrations
+from persistence.config import Settings, normalise_database_url
+from persistence.engine import create_engine, create_session_factory
+from persistence.models import Base
+from persistence.scope import Scope
+from persistence.unit_of_work import UnitOfWork
+
+BACKENDS = ("sqlite", "postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+_BOOKKEEPING = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.I)
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    admin = normalise_database_url(POSTGRES_ADMIN_URL)
+    name = f"concierge_test_{uuid.uuid4().hex[:12]}"
+    engine = create_async_engine(admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OSError as exc:
+        pytest.fail(
+            f"PostgreSQL is required for the test suite but {admin.display} is unreachable "
+            f"({exc}); run `make test`, which starts it, or set TEST_POSTGRES_URL."
+        )
+    finally:
+        await engine.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+async def _drop_postgres_database(name: str) -> None:
+    admin = normalise_database_url(POSTGRES_ADMIN_URL)
+    engine = create_async_engine(admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A freshly migrated database of each backend, for the whole session."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "concierge-test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        await migrations.upgrade(url)
+        yield url
+        return
+    name, url = await _create_postgres_database()
+    try:
+        await migrations.upgrade(url)
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(DATABASE_URL=database_url, CONCIERGE_ENV="test", DB_BUSY_TIMEOUT_S=15)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@dataclass
+class StatementLog:
+    """SQL statements the engine ran, without transaction bookkeeping."""
+
+    statements: list[str] = field(default_factory=list)
+
+    def record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not _BOOKKEEPING.match(statement):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    @property
+    def selects(self) -> list[str]:
+        return [s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+@dataclass
+class Database:
+    """One test's handle on the shared database of its backend."""
+
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    url: str
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self, scope: Scope | None = None, *, writes: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, scope or Scope.admin(), writes=writes)
+
+    @contextmanager
+    def statements(self) -> Iterator[StatementLog]:
+        log = StatementLog()
+        event.listen(self.engine.sync_engine, "before_cursor_execute", log.record)
+        try:
+            yield log
+        finally:
+            event.remove(self.engine.sync_engine, "before_cursor_execute", log.record)
+
+    async def wipe(self) -> None:
+        async with self.engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
+    """The backend's database, emptied again after the test."""
+    database = Database(engine, create_session_factory(engine), database_url)
+    yield database
+    await database.wipe()
