@@ -146,6 +146,36 @@ class Settings(BaseSettings):
     db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")
     health_timeout_s: float = Field(default=2.0, gt=0, validation_alias="HEALTH_TIMEOUT_S")
 
+    secret_key: SecretStr | None = Field(default=None, validation_alias="SECRET_KEY")
+    token_ttl_minutes: int = Field(default=60 * 24, ge=1, validation_alias="TOKEN_TTL_MINUTES")
+    graphiql: bool | None = Field(default=None, validation_alias="GRAPHIQL")
+    introspection: bool | None = Field(default=None, validation_alias="INTROSPECTION")
+    max_page_size: int = Field(default=100, ge=1, le=1000, validation_alias="MAX_PAGE_SIZE")
+    default_page_size: int = Field(default=20, ge=1, validation_alias="DEFAULT_PAGE_SIZE")
+    opening_hour: int = Field(default=9, ge=0, le=23, validation_alias="OPENING_HOUR")
+    closing_hour: int = Field(default=17, ge=1, le=24, validation_alias="CLOSING_HOUR")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def signing_key(self) -> str:
+        """The key that signs access tokens; production refuses to run without one."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.is_production:
+            raise RuntimeError("SECRET_KEY must be set when CONCIERGE_ENV=production")
+        return "concierge-development-key-not-for-production"
+
     @property
     def database(self) -> DatabaseTarget:
         return normalise_database_url(self.database_url.get_secret_value())

@@ -51,6 +51,7 @@ class Unavailable(PersistenceError):
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
 _POSTGRES_CONSTRAINT = re.compile(r'constraint "([^"]+)"')
+_POSTGRES_STRING_TOO_LONG = "22001"
 
 
 def _unique_constraints() -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -76,6 +77,9 @@ def translate(error: sa_exc.DBAPIError) -> PersistenceError:
     message = str(error.orig)
     if NO_OVERLAP in message:
         return Overlap()
+    if getattr(error.orig, "sqlstate", None) == _POSTGRES_STRING_TOO_LONG:
+        # SQLite reports the same rule as a failed CHECK; both backends say it alike.
+        return IntegrityViolation("a value is longer than its field allows")
     if isinstance(error, sa_exc.IntegrityError):
         sqlite_unique = _SQLITE_UNIQUE.search(message)
         if sqlite_unique:

@@ -78,8 +78,13 @@ async def probe(engine: AsyncEngine, timeout_s: float) -> HealthReport:
     try:
         database, current = await asyncio.wait_for(_round_trip(engine), timeout_s)
     except TimeoutError:
-        database, current = DatabaseHealth(False, dialect, error=f"no answer within {timeout_s:g}s"), None
-    except Exception as exc:  # any driver or network failure means "down"; the cause is named, not quoted
+        database, current = (
+            DatabaseHealth(False, dialect, error=f"no answer within {timeout_s:g}s"),
+            None,
+        )
+    except (
+        Exception
+    ) as exc:  # any driver or network failure means "down"; the cause is named, not quoted
         database = DatabaseHealth(False, dialect, error=f"unreachable ({type(exc).__name__})")
         current = None
     migrations = MigrationState(current=current, head=head)
@@ -106,4 +111,6 @@ def _pool_usage(engine: AsyncEngine) -> PoolUsage | None:
     pool = engine.sync_engine.pool
     if not isinstance(pool, QueuePool):
         return None
-    return PoolUsage(size=pool.size(), checked_out=pool.checkedout(), overflow=max(pool.overflow(), 0))
+    return PoolUsage(
+        size=pool.size(), checked_out=pool.checkedout(), overflow=max(pool.overflow(), 0)
+    )

@@ -27,7 +27,7 @@ class InvalidCursor(ValueError):
     """A cursor's key values do not fit the ordering they are used with."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ordering(Generic[Row]):
     """A total order: sort expressions ending with the id, all in one direction.
 
@@ -63,9 +63,13 @@ class Ordering(Generic[Row]):
         if len(raw) != len(self.types):
             raise InvalidCursor(f"cursor does not fit the {self.name} ordering")
         try:
-            return tuple(_PARSERS[kind](value) for kind, value in zip(self.types, raw, strict=True))
-        except (TypeError, ValueError) as exc:
+            key = tuple(_PARSERS[kind](value) for kind, value in zip(self.types, raw, strict=True))
+        except (AttributeError, TypeError, ValueError) as exc:  # UUID(int) raises AttributeError
             raise InvalidCursor(f"cursor does not fit the {self.name} ordering") from exc
+        if any(isinstance(value, datetime) and value.utcoffset() is None for value in key):
+            # A naive time would be refused later, when bound to SQL, as an unexpected error.
+            raise InvalidCursor(f"cursor does not fit the {self.name} ordering")
+        return key
 
 
 def _text(value: KeyValue) -> str:

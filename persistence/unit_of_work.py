@@ -40,12 +40,15 @@ class UnitOfWork:
         self._writes = writes
 
     async def __aenter__(self) -> UnitOfWork:
-        session = self._session_factory()
-        if self._writes and session.get_bind().dialect.name == "sqlite":
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        self._gate = SessionGate(session)
+        self._gate = SessionGate(self._session_factory())
         self.rescope(self.scope)
+        if self._writes:
+            await self.begin_writing()
         return self
+
+    async def begin_writing(self) -> None:
+        """Prepare for writes (see :meth:`SessionGate.begin_writing`)."""
+        await self._gate.begin_writing()
 
     def rescope(self, scope: Scope) -> None:
         """Continue under another scope (e.g. once the viewer is known)."""
@@ -65,6 +68,10 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def detach(self, row: object) -> None:
+        """Keep ``row`` readable as it is now, whatever later rollbacks do to the session."""
+        self._gate.detach(row)
 
     async def commit(self) -> None:
         """Make every change of this unit durable; raises a PersistenceError on failure."""

@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from persistence import migrations
 from persistence.config import Settings, normalise_database_url
@@ -34,7 +39,9 @@ _BOOKKEEPING = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)
 async def _create_postgres_database() -> tuple[str, str]:
     admin = normalise_database_url(POSTGRES_ADMIN_URL)
     name = f"concierge_test_{uuid.uuid4().hex[:12]}"
-    engine = create_async_engine(admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args)
+    engine = create_async_engine(
+        admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args
+    )
     try:
         async with engine.connect() as connection:
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -51,7 +58,9 @@ async def _create_postgres_database() -> tuple[str, str]:
 
 async def _drop_postgres_database(name: str) -> None:
     admin = normalise_database_url(POSTGRES_ADMIN_URL)
-    engine = create_async_engine(admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args)
+    engine = create_async_engine(
+        admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args
+    )
     try:
         async with engine.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -145,3 +154,72 @@ async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
     database = Database(engine, create_session_factory(engine), database_url)
     yield database
     await database.wipe()
+
+
+# -- the HTTP API ---------------------------------------------------------------
+
+
+@dataclass
+class Api:
+    """Posts GraphQL over HTTP to the real app, in process, against the test database."""
+
+    http: Any
+    token: str | None = None
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> Any:
+        headers = {}
+        bearer = token if token is not None else self.token
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The response body of a request that must be answered with HTTP 200."""
+        response = await self.post(query, variables, token=token)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The ``data`` of a request that must succeed without GraphQL errors."""
+        body = await self.query(query, variables, token=token)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def sign_up(self, username: str, password: str = "correct-horse-1") -> str:
+        """Create a member account and return its bearer token."""
+        data = await self.data(
+            """mutation($input: SignUpInput!) { signUp(input: $input) { token errors { message } } }""",
+            {
+                "input": {
+                    "email": f"{username}@example.com",
+                    "username": username,
+                    "password": password,
+                }
+            },
+        )
+        assert data["signUp"]["errors"] == [], data
+        return data["signUp"]["token"]
+
+    def as_(self, token: str) -> Api:
+        return Api(self.http, token)
+
+
+@pytest.fixture
+async def api(db: Database, settings: Settings) -> AsyncIterator[Api]:
+    """An HTTP client for the app wired to this backend's test database."""
+    import httpx
+
+    from gql.app import create_app
+
+    app = create_app(settings, engine=db.engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Api(http)

@@ -73,6 +73,16 @@ class SessionGate:
         async with self._lock:
             await self.session.rollback()
 
+    async def begin_writing(self) -> None:
+        """Start the transaction a write needs. SQLite takes its write lock now,
+        so a unit that read first cannot lose the upgrade race to another writer."""
+        if self.dialect != "sqlite":
+            return
+        async with self._lock:
+            if self.session.in_transaction():
+                await self.session.commit()  # only reads so far: nothing to lose, rows stay loaded
+            await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
     async def close(self) -> None:
         async with self._lock:
             await self.session.close()
@@ -83,6 +93,9 @@ class SessionGate:
 
     def add(self, row: Any) -> None:
         self.session.add(row)
+
+    def detach(self, row: Any) -> None:
+        self.session.expunge(row)
 
     @property
     def dialect(self) -> str:

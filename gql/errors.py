@@ -1,0 +1,111 @@
+"""Errors of the GraphQL layer.
+
+Expected failures of mutations are values: types implementing ``UserError``
+returned in a payload's ``errors`` list, so clients switch on ``code`` or
+``__typename``. Query-time refusals are GraphQL errors with an
+``extensions.code``. Anything else is a bug and is masked.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+
+class BadUserInput(GraphQLError):
+    """An argument of a query is invalid (a bad cursor, a page size over the cap)."""
+
+    def __init__(self, message: str, argument: str | None = None) -> None:
+        extensions: dict[str, Any] = {"code": "BAD_USER_INPUT"}
+        if argument:
+            extensions["argument"] = argument
+        super().__init__(message, extensions=extensions)
+
+
+class NotAuthenticated(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__(
+            "authentication required: send `Authorization: Bearer <token>` from logIn",
+            extensions={"code": "UNAUTHENTICATED"},
+        )
+
+
+class Forbidden(GraphQLError):
+    def __init__(self, message: str = "you are not allowed to do this") -> None:
+        super().__init__(message, extensions={"code": "FORBIDDEN"})
+
+
+@strawberry.enum(description="Why a mutation did not happen.")
+class ErrorCode(enum.Enum):
+    VALIDATION = "validation"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    SLOT_UNAVAILABLE = "slot_unavailable"
+    INVALID_TRANSITION = "invalid_transition"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+
+
+@strawberry.interface(description="An expected reason a mutation did not happen.")
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = strawberry.field(
+        default=None, description="The input field at fault, as a path like `input.email`."
+    )
+
+
+@strawberry.type(description="An input value breaks a rule (length, format, range).")
+class ValidationError(UserError):
+    pass
+
+
+@strawberry.type(description="The object does not exist or is not yours.")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="Another object already uses this unique value.")
+class ConflictError(UserError):
+    pass
+
+
+@strawberry.type(description="The time overlaps another appointment.")
+class SlotUnavailable(UserError):
+    pass
+
+
+@strawberry.type(description="The appointment cannot move from its status to the requested one.")
+class InvalidTransition(UserError):
+    pass
+
+
+@strawberry.type(description="The login or the password is wrong, or the account is inactive.")
+class InvalidCredentials(UserError):
+    pass
+
+
+@strawberry.type(description="This mutation needs a valid bearer token.")
+class Unauthenticated(UserError):
+    pass
+
+
+@strawberry.type(description="Your role does not allow this.")
+class PermissionDenied(UserError):
+    pass
+
+
+ERROR_TYPES: tuple[type, ...] = (
+    ValidationError,
+    NotFoundError,
+    ConflictError,
+    SlotUnavailable,
+    InvalidTransition,
+    InvalidCredentials,
+    Unauthenticated,
+    PermissionDenied,
+)

@@ -1,0 +1,26 @@
+"""Field permissions: who may ask a root field at all (rows are scoped below)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from strawberry.permission import BasePermission
+
+from gql.errors import NotAuthenticated
+
+
+class IsAuthenticated(BasePermission):
+    message = NotAuthenticated().message
+    error_extensions: ClassVar[dict[str, Any]] = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return info.context.viewer is not None
+
+
+class IsAdmin(BasePermission):
+    message = "only administrators may list users"
+    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.is_admin
