@@ -37,17 +37,18 @@ class ChildrenKey(Generic[Row]):
     request: PageRequest
 
 
-PagesFetch = Callable[[list[UUID], Any, PageRequest], Awaitable[list[Page[Any]]]]
+PagesFetch = Callable[[Sequence[UUID], Any, PageRequest], Awaitable[list[Page[Any]]]]
+Loader = DataLoader[Any, Any]
 
 
-def _pages_loader(fetch: PagesFetch) -> DataLoader:
+def _pages_loader(fetch: PagesFetch) -> Loader:
     """A loader of per-parent pages: keys sharing their arguments go out in one call."""
 
     async def load(keys: Sequence[ChildrenKey[Any]]) -> list[Page[Any]]:
         groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for index, key in enumerate(keys):
             groups[(key.ordering, key.request)].append(index)
-        pages: list[Page[Any] | None] = [None] * len(keys)
+        pages: list[Page[Any]] = [None] * len(keys)  # type: ignore[list-item]  # all filled below
         for (ordering, request), indexes in groups.items():
             parent_ids = [keys[i].parent_id for i in indexes]
             for index, page in zip(
@@ -63,37 +64,37 @@ class Loaders:
     """Every loader of one request, over that request's unit of work."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self.user: DataLoader = DataLoader(uow.users.get_many)
-        self.persona: DataLoader = DataLoader(uow.personas.get_many)
-        self.customer: DataLoader = DataLoader(uow.customers.get_many)
-        self.conversation: DataLoader = DataLoader(uow.conversations.get_many)
-        self.message: DataLoader = DataLoader(uow.messages.get_many)
-        self.appointment: DataLoader = DataLoader(uow.appointments.get_many)
-        self.file: DataLoader = DataLoader(uow.files.get_many)
+        self.user: Loader = DataLoader(uow.users.get_many)
+        self.persona: Loader = DataLoader(uow.personas.get_many)
+        self.customer: Loader = DataLoader(uow.customers.get_many)
+        self.conversation: Loader = DataLoader(uow.conversations.get_many)
+        self.message: Loader = DataLoader(uow.messages.get_many)
+        self.appointment: Loader = DataLoader(uow.appointments.get_many)
+        self.file: Loader = DataLoader(uow.files.get_many)
 
         self.personas_by_owner = _pages_loader(uow.personas.pages_by_owner)
-        self.persona_counts_by_owner: DataLoader = DataLoader(uow.personas.counts_by_owner)
+        self.persona_counts_by_owner: Loader = DataLoader(uow.personas.counts_by_owner)
         self.conversations_by_persona = _pages_loader(uow.conversations.pages_by_persona)
         self.conversations_by_customer = _pages_loader(uow.conversations.pages_by_customer)
-        self.conversation_counts_by_persona: DataLoader = DataLoader(
+        self.conversation_counts_by_persona: Loader = DataLoader(
             uow.conversations.counts_by_persona
         )
-        self.conversation_counts_by_customer: DataLoader = DataLoader(
+        self.conversation_counts_by_customer: Loader = DataLoader(
             uow.conversations.counts_by_customer
         )
         self.messages_by_conversation = _pages_loader(uow.messages.pages_by_conversation)
-        self.message_counts_by_conversation: DataLoader = DataLoader(
+        self.message_counts_by_conversation: Loader = DataLoader(
             uow.messages.counts_by_conversation
         )
-        self.last_message_by_conversation: DataLoader = DataLoader(
+        self.last_message_by_conversation: Loader = DataLoader(
             uow.messages.latest_by_conversation
         )
         self.appointments_by_customer = _pages_loader(uow.appointments.pages_by_customer)
-        self.appointment_counts_by_customer: DataLoader = DataLoader(
+        self.appointment_counts_by_customer: Loader = DataLoader(
             uow.appointments.counts_by_customer
         )
 
-    def by_type(self) -> dict[type, DataLoader]:
+    def by_type(self) -> dict[type, Loader]:
         return {
             User: self.user,
             Persona: self.persona,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from strawberry.permission import BasePermission
 
@@ -11,7 +11,7 @@ from gql.errors import NotAuthenticated
 
 class IsAuthenticated(BasePermission):
     message = NotAuthenticated().message
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "UNAUTHENTICATED"}
+    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 (strawberry reads it per class)
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return info.context.viewer is not None
@@ -19,7 +19,7 @@ class IsAuthenticated(BasePermission):
 
 class IsAdmin(BasePermission):
     message = "only administrators may list users"
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         viewer = info.context.viewer

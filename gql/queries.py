@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission
 
 from gql.context import Info
 from gql.errors import BadUserInput
@@ -45,14 +46,14 @@ from persistence.repositories.personas import PERSONAS_BY_NAME, PERSONAS_NEWEST_
 from persistence.repositories.users import USERS_OLDEST_FIRST
 
 Row = TypeVar("Row")
-NodeType = TypeVar("NodeType")
+NodeType = TypeVar("NodeType", bound=relay.Node)
 
 try:
     SERVER_VERSION = version("concierge")
 except PackageNotFoundError:  # running from a checkout that was not installed
     SERVER_VERSION = "0+unknown"
 
-AUTHENTICATED = [IsAuthenticated]
+AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
 
 
 async def root_connection(

@@ -75,9 +75,7 @@ async def post_messages(
     uow: UnitOfWork, conversation: Conversation, *contents: str
 ) -> list[Message]:
     roles = [MessageRole.USER, MessageRole.ASSISTANT]
-    messages = [
-        Message(role=roles[i % 2], content=content) for i, content in enumerate(contents)
-    ]
+    messages = [Message(role=roles[i % 2], content=content) for i, content in enumerate(contents)]
     return await uow.messages.append(conversation, messages)
 
 

@@ -19,7 +19,7 @@ from gql.errors import BadUserInput
 from gql.loaders import ChildrenKey
 from persistence.pagination import InvalidCursor, Key, Ordering, Page, PageRequest
 
-NodeType = TypeVar("NodeType")
+NodeType = TypeVar("NodeType", bound=relay.Node)
 Row = TypeVar("Row")
 
 
@@ -133,8 +133,8 @@ async def child_connection(
     info: Any,
     *,
     parent_id: UUID,
-    pages: DataLoader,
-    counts: DataLoader,
+    pages: DataLoader[Any, Any],
+    counts: DataLoader[Any, Any],
     ordering: Ordering[Row],
     node: Callable[[Row], NodeType],
     first: int | None,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self, cast
 from uuid import UUID
 
 import strawberry
@@ -78,7 +78,7 @@ class Message(RowNode):
             role=row.role,
             content=row.content,
             thinking=row.thinking,
-            extra_data=row.extra_data,
+            extra_data=cast(JSON, row.extra_data),
             input_tokens=row.input_tokens,
             output_tokens=row.output_tokens,
             created_at=row.created_at,
@@ -114,7 +114,7 @@ class Conversation(RowNode):
             customer_id=row.customer_id,
             title=row.title,
             provider_type=row.provider_type,
-            provider_config=row.provider_config,
+            provider_config=cast(JSON, row.provider_config),
             last_message_at=row.last_message_at,
             created_at=row.created_at,
             updated_at=row.updated_at,

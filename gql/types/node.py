@@ -33,7 +33,7 @@ class RowNode(relay.Node):
         raise NotImplementedError
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]
         cls,
         *,
         info: strawberry.Info,

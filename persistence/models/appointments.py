@@ -78,10 +78,15 @@ class Appointment(Entity):
         return value
 
 
+_ddl: Any = DDL  # SQLAlchemy's DDL() is untyped
+
+
 event.listen(
     Appointment.__table__,
     "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+    _ddl("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
 )
 for _trigger in SQLITE_OVERLAP_TRIGGERS:
-    event.listen(Appointment.__table__, "after_create", DDL(_trigger).execute_if(dialect="sqlite"))
+    event.listen(
+        Appointment.__table__, "after_create", _ddl(_trigger).execute_if(dialect="sqlite")
+    )

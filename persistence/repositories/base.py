@@ -14,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from persistence.errors import NotFound, translate
+from persistence.errors import NotFound, PersistenceError, translate
 from persistence.models import Entity
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.scope import Scope
@@ -68,6 +68,9 @@ class SessionGate:
                 await self.session.commit()
             except sa_exc.DBAPIError as error:
                 raise translate(error) from error
+            except sa_exc.PendingRollbackError as error:
+                # A failed write earlier in the unit already rolled all of it back.
+                raise PersistenceError("an earlier error rolled this unit of work back") from error
 
     async def rollback(self) -> None:
         async with self._lock:

@@ -16,7 +16,7 @@ _ACTIVITY = func.coalesce(Conversation.last_message_at, Conversation.created_at)
 
 CONVERSATIONS_BY_ACTIVITY: Ordering[Conversation] = Ordering(
     name="LAST_MESSAGE_AT_DESC",
-    columns=(_ACTIVITY, Conversation.id),
+    columns=(_ACTIVITY, Conversation.id.expression),
     key=lambda row: (row.last_message_at or row.created_at, row.id),
     types=(datetime, UUID),
     descending=True,

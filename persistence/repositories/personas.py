@@ -44,15 +44,9 @@ class PersonaRepository(Repository[Persona]):
         return await self.count(*filter_.conditions())
 
     async def pages_by_owner(
-        self,
-        owner_ids: Sequence[UUID],
-        filter_: PersonaFilter,
-        ordering: Ordering[Persona],
-        request: PageRequest,
+        self, owner_ids: Sequence[UUID], ordering: Ordering[Persona], request: PageRequest
     ) -> list[Page[Persona]]:
-        return await self._pages_by_parent(
-            Persona.owner_id, owner_ids, ordering, request, *filter_.conditions()
-        )
+        return await self._pages_by_parent(Persona.owner_id, owner_ids, ordering, request)
 
-    async def counts_by_owner(self, owner_ids: Sequence[UUID], filter_: PersonaFilter) -> list[int]:
-        return await self._counts_by_parent(Persona.owner_id, owner_ids, *filter_.conditions())
+    async def counts_by_owner(self, owner_ids: Sequence[UUID]) -> list[int]:
+        return await self._counts_by_parent(Persona.owner_id, owner_ids)

@@ -1,0 +1,34 @@
+"""Fixtures for persistence tests that need a database of their own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from persistence.config import Settings
+from persistence.engine import create_engine
+from tests.conftest import Database, _create_postgres_database, _drop_postgres_database
+
+
+@pytest.fixture
+async def fresh_database_url(db: Database, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty, never-migrated database of the same backend as ``db``."""
+    if db.backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name, url = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def fresh_engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The service's own engine over ``fresh_database_url``."""
+    engine = create_engine(Settings(DATABASE_URL=fresh_database_url, CONCIERGE_ENV="test"))
+    yield engine
+    await engine.dispose()

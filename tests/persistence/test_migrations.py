@@ -1,0 +1,132 @@
+"""Migrations on fresh databases of both backends: up, all the way down, up
+again; and the migrated schema is exactly what the models describe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pprint import pformat
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from persistence import migrations
+from persistence.engine import create_session_factory
+from persistence.errors import Overlap
+from persistence.models import Base
+from persistence.scope import Scope
+from persistence.unit_of_work import UnitOfWork
+from tests.factories import make_appointment, make_customer, make_user
+
+APP_TABLES = {table.name for table in Base.metadata.sorted_tables}
+
+
+async def tables(engine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def sqlite_triggers(engine) -> set[str]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        )
+        return {name for (name,) in rows}
+
+
+async def schema_drift(engine) -> list:
+    """What `alembic revision --autogenerate` would write, compared as alembic/env.py does."""
+
+    def compare(connection: Connection) -> list:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "render_as_batch": connection.dialect.name == "sqlite",
+                "target_metadata": Base.metadata,
+            },
+        )
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(compare)
+
+
+async def overlapping_bookings_are_refused(engine) -> None:
+    """The overlap rule (exclusion constraint or triggers) is in place."""
+    start = datetime(2030, 6, 3, 10, 0, tzinfo=UTC)
+    async with UnitOfWork(create_session_factory(engine), Scope.admin(), writes=True) as uow:
+        owner = await make_user(uow)
+        customer = await make_customer(uow, owner)
+        await make_appointment(uow, owner, customer, start)
+        with pytest.raises(Overlap):
+            await make_appointment(uow, owner, customer, start)
+
+
+async def test_upgrade_to_head_creates_every_table_at_the_head_revision(
+    db, fresh_database_url, fresh_engine
+):
+    assert await tables(fresh_engine) == set()
+
+    await migrations.upgrade(fresh_database_url)
+
+    assert await tables(fresh_engine) == APP_TABLES | {"alembic_version"}
+    assert await migrations.current_revision(fresh_engine) == migrations.head_revision()
+    await overlapping_bookings_are_refused(fresh_engine)
+
+
+async def test_downgrade_to_base_removes_everything_but_alembic_version_and_upgrade_works_again(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url)
+
+    await migrations.downgrade(fresh_database_url, "base")
+
+    assert await tables(fresh_engine) == {"alembic_version"}
+    assert await migrations.current_revision(fresh_engine) is None
+    if db.backend == "sqlite":
+        assert await sqlite_triggers(fresh_engine) == set()
+
+    await migrations.upgrade(fresh_database_url)
+
+    assert await tables(fresh_engine) == APP_TABLES | {"alembic_version"}
+    assert await migrations.current_revision(fresh_engine) == migrations.head_revision()
+    await overlapping_bookings_are_refused(fresh_engine)
+
+
+async def test_upgrading_a_database_already_at_head_changes_nothing(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url)
+
+    await migrations.upgrade(fresh_database_url)
+
+    assert await migrations.current_revision(fresh_engine) == migrations.head_revision()
+    assert await schema_drift(fresh_engine) == []
+
+
+async def test_the_migrated_schema_matches_the_models_with_no_drift(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url)
+
+    drift = await schema_drift(fresh_engine)
+
+    assert drift == [], pformat(drift)
+
+
+async def test_the_drift_check_notices_a_schema_that_differs_from_the_models(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url)
+    async with fresh_engine.begin() as connection:
+        await connection.execute(text("DROP INDEX ix_files_owner_id"))
+        await connection.execute(text("ALTER TABLE files ADD COLUMN stray INTEGER"))
+
+    drift = await schema_drift(fresh_engine)
+
+    kinds = sorted(change[0] for change in drift if isinstance(change, tuple))
+    assert kinds == ["add_index", "remove_column"], pformat(drift)

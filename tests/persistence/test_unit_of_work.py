@@ -1,0 +1,153 @@
+"""The unit of work: one transaction, committed only on request, rolled back
+on any error or when left uncommitted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from persistence.errors import Conflict, PersistenceError
+from persistence.models import Conversation, Customer, Message, Persona, User
+from tests.factories import make_conversation, make_customer, make_persona, make_user, post_messages
+
+
+class Boom(Exception):
+    pass
+
+
+async def count_rows(db, model) -> int:
+    async with db.engine.connect() as connection:
+        return await connection.scalar(select(func.count()).select_from(model))
+
+
+async def counts(db) -> dict[str, int]:
+    return {
+        model.__tablename__: await count_rows(db, model)
+        for model in (User, Persona, Customer, Conversation, Message)
+    }
+
+
+NOTHING = {"users": 0, "personas": 0, "customers": 0, "conversations": 0, "messages": 0}
+
+
+async def several_writes(uow) -> User:
+    owner = await make_user(uow)
+    persona = await make_persona(uow, owner)
+    customer = await make_customer(uow, owner)
+    conversation = await make_conversation(uow, owner, persona, customer)
+    await post_messages(uow, conversation, "hi", "hello")
+    return owner
+
+
+async def test_an_exception_inside_the_unit_discards_all_its_writes(db):
+    with pytest.raises(Boom):
+        async with db.uow(writes=True) as uow:
+            await several_writes(uow)
+            raise Boom
+
+    assert await counts(db) == NOTHING
+
+
+async def test_an_exception_after_commit_keeps_what_was_committed(db):
+    with pytest.raises(Boom):
+        async with db.uow(writes=True) as uow:
+            await several_writes(uow)
+            await uow.commit()
+            raise Boom
+
+    assert await counts(db) == {
+        "users": 1,
+        "personas": 1,
+        "customers": 1,
+        "conversations": 1,
+        "messages": 2,
+    }
+
+
+async def test_leaving_the_unit_without_commit_discards_its_writes(db):
+    async with db.uow(writes=True) as uow:
+        await several_writes(uow)
+
+    assert await counts(db) == NOTHING
+
+
+async def test_an_explicit_rollback_discards_its_writes(db):
+    async with db.uow(writes=True) as uow:
+        await several_writes(uow)
+        await uow.rollback()
+
+    assert await counts(db) == NOTHING
+
+
+async def test_commit_makes_every_write_of_the_unit_durable(db):
+    async with db.uow(writes=True) as uow:
+        owner = await several_writes(uow)
+        await uow.commit()
+
+    assert await counts(db) == {
+        "users": 1,
+        "personas": 1,
+        "customers": 1,
+        "conversations": 1,
+        "messages": 2,
+    }
+    async with db.uow() as uow:
+        assert (await uow.users.get(owner.id)).id == owner.id
+
+
+async def test_rows_stay_readable_after_the_unit_ends(db):
+    async with db.uow(writes=True) as uow:
+        owner = await make_user(uow, full_name="Ada")
+        await uow.commit()
+
+    assert owner.full_name == "Ada"
+    assert owner.created_at is not None
+
+
+async def test_a_conflict_raised_mid_unit_leaves_the_earlier_writes_unpersisted(db):
+    async with db.uow(writes=True) as uow:
+        await make_user(uow, username="taken")
+        await uow.commit()
+
+    with pytest.raises(Conflict):
+        async with db.uow(writes=True) as uow:
+            await several_writes(uow)
+            await make_user(uow, username="taken")
+            await uow.commit()
+
+    assert await counts(db) == NOTHING | {"users": 1}
+
+
+async def test_committing_after_a_caught_conflict_persists_nothing_of_the_unit(db):
+    async with db.uow(writes=True) as uow:
+        await make_user(uow, username="taken")
+        await uow.commit()
+
+    async with db.uow(writes=True) as uow:
+        await several_writes(uow)
+        with pytest.raises(Conflict):
+            await make_user(uow, username="taken")
+        with pytest.raises(PersistenceError):
+            await uow.commit()
+
+    assert await counts(db) == NOTHING | {"users": 1}
+
+
+async def test_a_unit_that_only_reads_sees_committed_rows(db):
+    async with db.uow(writes=True) as uow:
+        owner = await make_user(uow)
+        await uow.commit()
+
+    async with db.uow() as uow:
+        assert (await uow.users.get_many([owner.id]))[0].id == owner.id
+
+
+async def test_a_unit_does_not_see_another_units_uncommitted_writes(db):
+    async with db.uow(writes=True) as writer:
+        owner = await make_user(writer)
+        async with db.uow() as reader:
+            assert await reader.users.get_many([owner.id]) == [None]
+        await writer.commit()
+
+    async with db.uow() as reader:
+        assert (await reader.users.get_many([owner.id]))[0] is not None

@@ -1,0 +1,94 @@
+"""Cursor values: what Ordering.dump writes, Ordering.load reads back, and
+anything else is refused as InvalidCursor before it reaches SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+
+from persistence.models import new_id
+from persistence.pagination import InvalidCursor, PageRequest
+from persistence.repositories.appointments import APPOINTMENTS_BY_START
+from persistence.repositories.conversations import CONVERSATIONS_BY_ACTIVITY
+from persistence.repositories.customers import CUSTOMERS_NEWEST_FIRST
+from persistence.repositories.personas import PERSONAS_BY_NAME
+
+A_TIME = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+AN_ID = UUID("01960a4e-2f7c-7d3a-9b1e-5c6d7e8f9a0b")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "key"),
+    [
+        (CONVERSATIONS_BY_ACTIVITY, (A_TIME, AN_ID)),
+        (CUSTOMERS_NEWEST_FIRST, (A_TIME, AN_ID)),
+        (APPOINTMENTS_BY_START, (A_TIME, AN_ID)),
+        (PERSONAS_BY_NAME, ("Front desk", AN_ID)),
+    ],
+)
+def test_a_dumped_cursor_loads_back_to_the_same_key(ordering, key):
+    dumped = ordering.dump(key)
+
+    loaded = ordering.load(dumped)
+
+    assert loaded == key
+    assert all(isinstance(value, str | int) for value in dumped)
+
+
+def test_a_cursor_written_in_another_utc_offset_loads_as_the_same_instant():
+    paris = timezone(timedelta(hours=1))
+
+    loaded = CUSTOMERS_NEWEST_FIRST.load(["2025-03-01T10:30:15.123456+01:00", str(AN_ID)])
+
+    assert loaded == (A_TIME.astimezone(paris), AN_ID)
+    assert loaded[0].utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param([], id="empty"),
+        pytest.param([A_TIME.isoformat()], id="too-short"),
+        pytest.param([A_TIME.isoformat(), str(AN_ID), "extra"], id="too-long"),
+        pytest.param(["yesterday", str(AN_ID)], id="not-a-timestamp"),
+        pytest.param([A_TIME.isoformat(), "not-a-uuid"], id="not-a-uuid"),
+        pytest.param([A_TIME.isoformat(), "01960a4e"], id="truncated-uuid"),
+        pytest.param([None, str(AN_ID)], id="null-timestamp"),
+        pytest.param([A_TIME.isoformat(), None], id="null-uuid"),
+        pytest.param([1740821415, str(AN_ID)], id="number-for-timestamp"),
+        pytest.param([A_TIME.isoformat(), 12345], id="number-for-uuid"),
+        pytest.param([A_TIME.isoformat(), ["nested"]], id="list-for-uuid"),
+        pytest.param([{"t": 1}, str(AN_ID)], id="object-for-timestamp"),
+        pytest.param(["2025-03-01T09:30:15", str(AN_ID)], id="timestamp-without-offset"),
+        pytest.param([str(AN_ID), A_TIME.isoformat()], id="values-swapped"),
+    ],
+)
+def test_a_malformed_cursor_is_refused_as_invalid(raw):
+    with pytest.raises(InvalidCursor):
+        CONVERSATIONS_BY_ACTIVITY.load(raw)
+
+
+def test_a_key_of_the_wrong_length_cannot_become_a_condition():
+    request = PageRequest(limit=3, after=(A_TIME,))
+
+    with pytest.raises(InvalidCursor):
+        request.conditions(CONVERSATIONS_BY_ACTIVITY)
+
+
+def test_invalid_cursor_is_a_value_error():
+    assert issubclass(InvalidCursor, ValueError)
+
+
+def test_a_page_request_refuses_a_negative_limit():
+    with pytest.raises(ValueError):
+        PageRequest(limit=-1)
+
+
+def test_new_ids_are_uuid_version_7_and_increase():
+    first, second = new_id(), new_id()
+
+    assert first.version == 7
+    assert second.version == 7
+    assert first < second
