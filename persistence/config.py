@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 logger = logging.getLogger(__name__)
@@ -145,15 +145,39 @@ class Settings(BaseSettings):
     db_busy_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_BUSY_TIMEOUT_S")
     db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")
     health_timeout_s: float = Field(default=2.0, gt=0, validation_alias="HEALTH_TIMEOUT_S")
+    slow_query_ms: float = Field(default=500.0, ge=0, validation_alias="SLOW_QUERY_MS")
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="LOG_LEVEL"
+    )
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
+    metrics_enabled: bool = Field(default=False, validation_alias="METRICS_ENABLED")
+
+    viewer_cache_seconds: float = Field(default=5.0, ge=0, validation_alias="VIEWER_CACHE_SECONDS")
     secret_key: SecretStr | None = Field(default=None, validation_alias="SECRET_KEY")
     token_ttl_minutes: int = Field(default=60 * 24, ge=1, validation_alias="TOKEN_TTL_MINUTES")
     graphiql: bool | None = Field(default=None, validation_alias="GRAPHIQL")
     introspection: bool | None = Field(default=None, validation_alias="INTROSPECTION")
     max_page_size: int = Field(default=100, ge=1, le=1000, validation_alias="MAX_PAGE_SIZE")
     default_page_size: int = Field(default=20, ge=1, validation_alias="DEFAULT_PAGE_SIZE")
-    opening_hour: int = Field(default=9, ge=0, le=23, validation_alias="OPENING_HOUR")
-    closing_hour: int = Field(default=17, ge=1, le=24, validation_alias="CLOSING_HOUR")
+
+    # Request limits: each refuses a request before any SQL runs.
+    max_query_depth: int = Field(default=12, ge=2, validation_alias="MAX_QUERY_DEPTH")
+    max_aliases: int = Field(default=30, ge=1, validation_alias="MAX_ALIASES")
+    max_tokens: int = Field(default=5000, ge=100, validation_alias="MAX_TOKENS")
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="MAX_BODY_BYTES")
+    max_node_ids: int = Field(default=100, ge=1, validation_alias="MAX_NODE_IDS")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="CORS_ORIGINS"
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        """``CORS_ORIGINS`` is a comma-separated list, e.g. ``https://a.example,https://b.example``."""
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def is_production(self) -> bool:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 from uuid import uuid4
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,7 +17,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from persistence.buckets import local_bucket
 from persistence.config import DatabaseTarget, Settings
+from persistence.instrumentation import instrument
+from persistence.repositories.usage import SQLITE_BUCKET_FUNCTION
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +29,16 @@ def create_engine(settings: Settings, target: DatabaseTarget | None = None) -> A
     """Build the process's engine for ``target`` (default: the configured database)."""
     target = target or settings.database
     if target.dialect == "sqlite":
-        return _sqlite_engine(settings, target)
-    return _postgres_engine(settings, target)
+        engine = _sqlite_engine(settings, target)
+    else:
+        engine = _postgres_engine(settings, target)
+    instrument(engine, settings.slow_query_ms)
+    return engine
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    # JSON columns are decoded for every row read; orjson does it several times faster.
+    return {"echo": settings.db_echo, "json_deserializer": orjson.loads}
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -37,7 +49,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 def _sqlite_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
     engine = create_async_engine(
         target.url,
-        echo=settings.db_echo,
+        **_engine_options(settings),
         connect_args={"timeout": settings.db_busy_timeout_s, **target.connect_args},
     )
     busy_ms = int(settings.db_busy_timeout_s * 1000)
@@ -53,6 +65,10 @@ def _sqlite_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
+        # Dashboards bucket timestamps in local time; PostgreSQL has this built in.
+        dbapi_connection.create_function(
+            SQLITE_BUCKET_FUNCTION, 3, local_bucket, deterministic=True
+        )
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
@@ -71,7 +87,7 @@ def _postgres_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     connect_args["server_settings"] = server_settings
     connect_args.setdefault("timeout", settings.db_pool_timeout)
-    options: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": True}
+    options: dict[str, Any] = {**_engine_options(settings), "pool_pre_ping": True}
     if settings.db_pgbouncer:
         # PgBouncer in transaction mode may hand each statement to another server
         # connection: no prepared-statement cache, unique statement names, no pool of our own.

@@ -72,6 +72,10 @@ def _entity(table: str) -> str:
     return table.removesuffix("s")
 
 
+# character_not_in_repertoire, untranslatable_character: PostgreSQL text cannot hold NUL.
+_POSTGRES_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
 def translate(error: sa_exc.DBAPIError) -> PersistenceError:
     """Map a driver error to the domain hierarchy; the original stays as ``__cause__``."""
     message = str(error.orig)
@@ -80,6 +84,8 @@ def translate(error: sa_exc.DBAPIError) -> PersistenceError:
     if getattr(error.orig, "sqlstate", None) == _POSTGRES_STRING_TOO_LONG:
         # SQLite reports the same rule as a failed CHECK; both backends say it alike.
         return IntegrityViolation("a value is longer than its field allows")
+    if getattr(error.orig, "sqlstate", None) in _POSTGRES_UNSTORABLE_TEXT:
+        return IntegrityViolation("text must not contain NUL characters")
     if isinstance(error, sa_exc.IntegrityError):
         sqlite_unique = _SQLITE_UNIQUE.search(message)
         if sqlite_unique:

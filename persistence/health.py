@@ -94,7 +94,7 @@ async def probe(engine: AsyncEngine, timeout_s: float) -> HealthReport:
         status = HealthStatus.DEGRADED
     else:
         status = HealthStatus.OK
-    return HealthReport(status, database, migrations, _pool_usage(engine))
+    return HealthReport(status, database, migrations, pool_usage(engine))
 
 
 async def _round_trip(engine: AsyncEngine) -> tuple[DatabaseHealth, str | None]:
@@ -107,7 +107,8 @@ async def _round_trip(engine: AsyncEngine) -> tuple[DatabaseHealth, str | None]:
     return DatabaseHealth(True, dialect, round(latency_ms, 2), str(version)), current
 
 
-def _pool_usage(engine: AsyncEngine) -> PoolUsage | None:
+def pool_usage(engine: AsyncEngine) -> PoolUsage | None:
+    """The connection pool's size and use; ``None`` for pools without a size (PgBouncer)."""
     pool = engine.sync_engine.pool
     if not isinstance(pool, QueuePool):
         return None

@@ -13,7 +13,9 @@ from persistence.repositories import (
     FileRepository,
     MessageRepository,
     PersonaRepository,
+    ScheduleRepository,
     SessionGate,
+    UsageRepository,
     UserRepository,
 )
 from persistence.scope import Scope
@@ -39,9 +41,15 @@ class UnitOfWork:
         self.scope = scope or Scope.nobody()
         self._writes = writes
 
-    async def __aenter__(self) -> UnitOfWork:
+    def open(self) -> UnitOfWork:
+        """Start the unit without entering it as a context manager; the caller must
+        :meth:`close` it. The session connects lazily, on its first statement."""
         self._gate = SessionGate(self._session_factory())
         self.rescope(self.scope)
+        return self
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.open()
         if self._writes:
             await self.begin_writing()
         return self
@@ -60,6 +68,8 @@ class UnitOfWork:
         self.messages = MessageRepository(self._gate, scope)
         self.appointments = AppointmentRepository(self._gate, scope)
         self.files = FileRepository(self._gate, scope)
+        self.schedules = ScheduleRepository(self._gate, scope)
+        self.usage = UsageRepository(self._gate, scope)
 
     async def __aexit__(
         self,

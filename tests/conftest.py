@@ -196,8 +196,7 @@ class Api:
     async def sign_up(self, username: str, password: str = "correct-horse-1") -> str:
         """Create a member account and return its bearer token."""
         data = await self.data(
-            "mutation($input: SignUpInput!) "
-            "{ signUp(input: $input) { token errors { message } } }",
+            "mutation($input: SignUpInput!) { signUp(input: $input) { token errors { message } } }",
             {
                 "input": {
                     "email": f"{username}@example.com",

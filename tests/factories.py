@@ -11,11 +11,13 @@ from persistence.models import (
     Channel,
     Conversation,
     Customer,
+    File,
     Message,
     MessageRole,
     Persona,
     Role,
     User,
+    new_id,
 )
 from persistence.unit_of_work import UnitOfWork
 
@@ -95,3 +97,16 @@ async def make_appointment(
         **fields,
     )
     return await uow.appointments.add(appointment)
+
+
+async def make_file(uow: UnitOfWork, owner: User, **fields: Any) -> File:
+    n = _next()
+    values: dict[str, Any] = {
+        "owner_id": owner.id,
+        "filename": f"file-{n}.pdf",
+        "content_type": "application/pdf",
+        "size_bytes": 1024,
+        "sha256": "0" * 64,
+        "storage_key": f"files/{n}-{new_id()}",
+    }
+    return await uow.files.add(File(**(values | fields)))

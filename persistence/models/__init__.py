@@ -2,13 +2,20 @@
 
 from sqlalchemy import CheckConstraint, Enum, String, func
 
-from persistence.models.appointments import NO_OVERLAP, Appointment
+from persistence.models.appointments import NO_OVERLAP, Appointment, AppointmentEvent
 from persistence.models.base import Base, Entity, new_id, utcnow
 from persistence.models.conversations import Conversation, Message
 from persistence.models.customers import Customer
-from persistence.models.enums import AppointmentStatus, Channel, MessageRole, Role
+from persistence.models.enums import (
+    AppointmentChange,
+    AppointmentStatus,
+    Channel,
+    MessageRole,
+    Role,
+)
 from persistence.models.files import File
 from persistence.models.personas import Persona, default_ai_settings, default_voice_settings
+from persistence.models.schedules import OpeningHours, Schedule, ScheduleException
 from persistence.models.users import User
 
 
@@ -34,6 +41,8 @@ _bound_string_lengths()
 __all__ = [
     "NO_OVERLAP",
     "Appointment",
+    "AppointmentChange",
+    "AppointmentEvent",
     "AppointmentStatus",
     "Base",
     "Channel",
@@ -43,8 +52,11 @@ __all__ = [
     "File",
     "Message",
     "MessageRole",
+    "OpeningHours",
     "Persona",
     "Role",
+    "Schedule",
+    "ScheduleException",
     "User",
     "default_ai_settings",
     "default_voice_settings",

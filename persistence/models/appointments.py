@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from persistence.models.base import Entity
-from persistence.models.enums import AppointmentStatus, checked_enum
+from persistence.models.enums import AppointmentChange, AppointmentStatus, checked_enum
 
 NO_OVERLAP = "appointments_no_overlap"
 
@@ -71,11 +71,36 @@ class Appointment(Entity):
 
     @validates("starts_at", "duration_minutes")
     def _keep_end_in_step(self, key: str, value: Any) -> Any:
+        if key == "starts_at" and isinstance(value, datetime) and value.tzinfo is not None:
+            # Kept in UTC as stored, so a fresh write reads back exactly like a reload.
+            value = value.astimezone(UTC)
         starts_at = value if key == "starts_at" else self.starts_at
         duration = value if key == "duration_minutes" else self.duration_minutes
         if starts_at is not None and duration is not None:
             self.ends_at = starts_at + timedelta(minutes=duration)
         return value
+
+
+class AppointmentEvent(Entity):
+    """One entry of an appointment's history: booked, a status change, or a move.
+
+    ``starts_at``/``duration_minutes`` are the appointment's time after the
+    event; a move also keeps where it came from in ``previous_starts_at``.
+    """
+
+    __tablename__ = "appointment_events"
+    __table_args__ = (Index(None, "appointment_id", "created_at", "id"),)
+
+    appointment_id: Mapped[UUID] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    change: Mapped[AppointmentChange] = mapped_column(
+        checked_enum(AppointmentChange, "appointment_change")
+    )
+    status: Mapped[AppointmentStatus] = mapped_column(
+        checked_enum(AppointmentStatus, "appointment_status")
+    )
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int]
+    previous_starts_at: Mapped[datetime | None]
 
 
 _ddl: Any = DDL  # SQLAlchemy's DDL() is untyped
@@ -87,6 +112,4 @@ event.listen(
     _ddl("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
 )
 for _trigger in SQLITE_OVERLAP_TRIGGERS:
-    event.listen(
-        Appointment.__table__, "after_create", _ddl(_trigger).execute_if(dialect="sqlite")
-    )
+    event.listen(Appointment.__table__, "after_create", _ddl(_trigger).execute_if(dialect="sqlite"))

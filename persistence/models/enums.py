@@ -38,6 +38,16 @@ class AppointmentStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
+class AppointmentChange(enum.StrEnum):
+    """What happened to an appointment, as kept in its history."""
+
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+
+
 def checked_enum(enum_class: type[enum.StrEnum], name: str) -> Enum:
     """A VARCHAR with a CHECK constraint (no native PostgreSQL enum to migrate)."""
     options: dict[str, Any] = {

@@ -7,6 +7,8 @@ from persistence.repositories.customers import CustomerFilter, CustomerRepositor
 from persistence.repositories.files import FileRepository
 from persistence.repositories.messages import MessageRepository
 from persistence.repositories.personas import PersonaFilter, PersonaRepository
+from persistence.repositories.schedules import ScheduleRepository
+from persistence.repositories.usage import UsageRepository
 from persistence.repositories.users import UserRepository
 
 __all__ = [
@@ -21,6 +23,8 @@ __all__ = [
     "PersonaFilter",
     "PersonaRepository",
     "Repository",
+    "ScheduleRepository",
     "SessionGate",
+    "UsageRepository",
     "UserRepository",
 ]

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false, select
 
-from persistence.models import Appointment, AppointmentStatus
+from persistence.models import Appointment, AppointmentEvent, AppointmentStatus, User
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
 from persistence.repositories.base import Repository
 
@@ -25,11 +26,14 @@ class AppointmentFilter:
     starts_from: datetime | None = None
     starts_before: datetime | None = None
     customer_id: UUID | None = None
+    statuses: frozenset[AppointmentStatus] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.status is not None:
             found.append(Appointment.status == self.status)
+        if self.statuses is not None:
+            found.append(Appointment.status.in_(sorted(self.statuses)))
         if self.starts_from is not None:
             found.append(Appointment.starts_at >= self.starts_from)
         if self.starts_before is not None:
@@ -45,7 +49,7 @@ class AppointmentRepository(Repository[Appointment]):
 
     model = Appointment
 
-    async def list(
+    async def find(
         self,
         filter_: AppointmentFilter,
         ordering: Ordering[Appointment],
@@ -68,14 +72,64 @@ class AppointmentRepository(Repository[Appointment]):
         return await self._counts_by_parent(Appointment.customer_id, customer_ids)
 
     async def busy_between(
-        self, owner_id: UUID, start: datetime, end: datetime
-    ) -> list[Appointment]:
-        """The owner's non-cancelled appointments that overlap ``[start, end)``."""
+        self, owner_id: UUID, start: datetime, end: datetime, *, ignoring: UUID | None = None
+    ) -> Sequence[Appointment]:
+        """The owner's non-cancelled appointments that overlap ``[start, end)``
+        (except the one with id ``ignoring``, e.g. the one being moved)."""
         return await self._gate.scalars(
             self._select(
                 Appointment.owner_id == owner_id,
                 Appointment.status != AppointmentStatus.CANCELLED,
                 Appointment.starts_at < end,
                 Appointment.ends_at > start,
+                Appointment.id != ignoring if ignoring is not None else None,
             ).order_by(Appointment.starts_at)
         )
+
+    async def lock_calendar(self, owner_id: UUID) -> None:
+        """Serialise bookings of one owner until the unit of work ends.
+
+        The database refuses overlaps by itself; buffers and opening hours are
+        checked by reading first, which is only race-free if no other booking of
+        the owner runs meanwhile. PostgreSQL locks the owner's row; SQLite
+        already holds its single write lock (``UnitOfWork(writes=True)``).
+        """
+        self._check_owner(owner_id)
+        if self._gate.dialect == "postgresql":
+            await self._gate.scalar(select(User.id).where(User.id == owner_id).with_for_update())
+
+    # -- history ---------------------------------------------------------------
+
+    async def record(self, appointment: Appointment, event: AppointmentEvent) -> None:
+        """Add ``event`` to the history of ``appointment``."""
+        self._check_owner(appointment.owner_id)
+        event.appointment_id = appointment.id
+        self._gate.add(event)
+        await self._gate.flush()
+
+    def _visible_events(self) -> ColumnElement[bool] | None:
+        if self._scope.is_admin:
+            return None
+        if self._scope.owner_id is None:
+            return false()
+        owned = select(Appointment.id).where(Appointment.owner_id == self._scope.owner_id)
+        return AppointmentEvent.appointment_id.in_(owned)
+
+    async def history_by_appointment(
+        self, appointment_ids: Sequence[UUID]
+    ) -> builtins.list[builtins.list[AppointmentEvent]]:
+        """Each appointment's events, oldest first, aligned to ``appointment_ids``."""
+        if not appointment_ids:
+            return []
+        visible = self._visible_events()
+        statement = (
+            select(AppointmentEvent)
+            .where(AppointmentEvent.appointment_id.in_(set(appointment_ids)))
+            .order_by(AppointmentEvent.created_at, AppointmentEvent.id)
+        )
+        if visible is not None:
+            statement = statement.where(visible)
+        grouped: dict[UUID, list[AppointmentEvent]] = {id_: [] for id_ in appointment_ids}
+        for event in await self._gate.scalars(statement):
+            grouped[event.appointment_id].append(event)
+        return [grouped[id_] for id_ in appointment_ids]

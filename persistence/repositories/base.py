@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Select, Uuid, column, false, func, select, true, values
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -45,6 +45,14 @@ class SessionGate:
         async with self._lock:
             try:
                 return list((await self.session.execute(statement)).all())
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
+    async def execute(self, statement: Any) -> None:
+        """Run a statement that returns no rows (a bulk UPDATE or DELETE)."""
+        async with self._lock:
+            try:
+                await self.session.execute(statement)
             except sa_exc.DBAPIError as error:
                 raise translate(error) from error
 
@@ -178,11 +186,52 @@ class Repository(Generic[M]):
     ) -> list[Page[M]]:
         """A page of children for each parent id, aligned to ``parent_ids``.
 
-        A window function numbers each parent's rows, so the per-parent limit
-        is applied by the database in one statement whatever the parent count.
+        One statement whatever the parent count. PostgreSQL runs a LATERAL
+        subquery per parent, which reads only ``limit + 1`` rows of each through
+        the index; SQLite numbers each parent's rows with a window function.
         """
         if not parent_ids:
             return []
+        if self._gate.dialect == "postgresql":
+            statement = self._lateral_pages(parent, parent_ids, ordering, request, *where)
+            grouped: dict[Any, list[M]] = defaultdict(list)
+            for row in await self._gate.scalars(statement):
+                grouped[getattr(row, parent.key)].append(row)
+            # The outer query does not order; each parent's rows are put in order here.
+            backwards = ordering.descending != request.from_end
+            for rows in grouped.values():
+                rows.sort(key=ordering.key, reverse=backwards)
+            return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
+        return await self._windowed_pages(parent, parent_ids, ordering, request, *where)
+
+    def _lateral_pages(
+        self,
+        parent: InstrumentedAttribute[Any],
+        parent_ids: Sequence[UUID],
+        ordering: Ordering[M],
+        request: PageRequest,
+        *where: ColumnElement[bool] | None,
+    ) -> Select[tuple[M]]:
+        parents = values(column("parent_id", Uuid()), name="parents").data(
+            [(id_,) for id_ in dict.fromkeys(parent_ids)]
+        )
+        page = (
+            self._select(parent == parents.c.parent_id, *where, *request.conditions(ordering))
+            .order_by(*ordering.order_by(reverse=request.from_end))
+            .limit(request.limit + 1)
+            .lateral("page")
+        )
+        child = aliased(self.model, page)
+        return select(child).select_from(parents).join(page, true())  # type: ignore[return-value]
+
+    async def _windowed_pages(
+        self,
+        parent: InstrumentedAttribute[Any],
+        parent_ids: Sequence[UUID],
+        ordering: Ordering[M],
+        request: PageRequest,
+        *where: ColumnElement[bool] | None,
+    ) -> list[Page[M]]:
         position = (
             func.row_number()
             .over(partition_by=parent, order_by=ordering.order_by(reverse=request.from_end))

@@ -51,7 +51,7 @@ class ConversationRepository(Repository[Conversation]):
 
     model = Conversation
 
-    async def list(
+    async def find(
         self,
         filter_: ConversationFilter,
         ordering: Ordering[Conversation],

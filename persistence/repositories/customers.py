@@ -54,7 +54,7 @@ class CustomerRepository(Repository[Customer]):
 
     model = Customer
 
-    async def list(
+    async def find(
         self, filter_: CustomerFilter, ordering: Ordering[Customer], request: PageRequest
     ) -> Page[Customer]:
         return await self.page(ordering, request, *filter_.conditions())

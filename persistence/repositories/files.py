@@ -14,5 +14,5 @@ class FileRepository(Repository[File]):
 
     model = File
 
-    async def list(self, request: PageRequest) -> Page[File]:
+    async def find(self, request: PageRequest) -> Page[File]:
         return await self.page(FILES_NEWEST_FIRST, request)

@@ -35,7 +35,7 @@ class PersonaRepository(Repository[Persona]):
 
     model = Persona
 
-    async def list(
+    async def find(
         self, filter_: PersonaFilter, ordering: Ordering[Persona], request: PageRequest
     ) -> Page[Persona]:
         return await self.page(ordering, request, *filter_.conditions())

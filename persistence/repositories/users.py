@@ -37,7 +37,7 @@ class UserRepository(Repository[User]):
         rows = await self._gate.scalars(statement)
         return rows[0] if rows else None
 
-    async def list(self, request: PageRequest) -> Page[User]:
+    async def find(self, request: PageRequest) -> Page[User]:
         return await self.page(USERS_OLDEST_FIRST, request)
 
     async def add(self, row: User) -> User:

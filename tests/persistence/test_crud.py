@@ -260,7 +260,7 @@ async def test_a_file_is_created_read_updated_and_deleted(db):
     async with db.uow(writes=True) as uow:
         stored = await uow.files.get(file.id)
         assert stored.filename == "menu-2025.pdf"
-        page = await uow.files.list(PageRequest(limit=10))
+        page = await uow.files.find(PageRequest(limit=10))
         assert [f.id for f in page.rows] == [file.id]
         await uow.files.remove(stored)
         await uow.commit()

@@ -130,3 +130,29 @@ async def test_the_drift_check_notices_a_schema_that_differs_from_the_models(
 
     kinds = sorted(change[0] for change in drift if isinstance(change, tuple))
     assert kinds == ["add_index", "remove_column"], pformat(drift)
+
+
+SCHEDULING_TABLES = {"schedules", "opening_hours", "schedule_exceptions", "appointment_events"}
+
+
+async def test_downgrading_0002_removes_only_the_scheduling_tables_and_keeps_other_rows(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url)
+    async with UnitOfWork(create_session_factory(fresh_engine), Scope.admin(), writes=True) as uow:
+        owner = await make_user(uow)
+        await uow.schedules.update(owner.id, {"timezone": "Europe/Berlin"})
+        await uow.commit()
+
+    await migrations.downgrade(fresh_database_url, "0001")
+
+    assert await tables(fresh_engine) == (APP_TABLES - SCHEDULING_TABLES) | {"alembic_version"}
+    assert await migrations.current_revision(fresh_engine) == "0001"
+    async with fresh_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM users"))).scalar() == 1
+
+    await migrations.upgrade(fresh_database_url)
+
+    assert await tables(fresh_engine) == APP_TABLES | {"alembic_version"}
+    assert await schema_drift(fresh_engine) == []
+    await overlapping_bookings_are_refused(fresh_engine)

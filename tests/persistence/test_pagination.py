@@ -73,14 +73,14 @@ def in_order(rows: list[Any], ordering: Ordering[Any]) -> list[Any]:
 
 def list_customers(ordering: Ordering[Any], filter_: CustomerFilter | None = None) -> Fetch:
     def fetch(uow: UnitOfWork, request: PageRequest) -> Awaitable[Page[Any]]:
-        return uow.customers.list(filter_ or CustomerFilter(), ordering, request)
+        return uow.customers.find(filter_ or CustomerFilter(), ordering, request)
 
     return fetch
 
 
 def list_conversations(ordering: Ordering[Any], filter_: ConversationFilter | None = None) -> Fetch:
     def fetch(uow: UnitOfWork, request: PageRequest) -> Awaitable[Page[Any]]:
-        return uow.conversations.list(filter_ or ConversationFilter(), ordering, request)
+        return uow.conversations.find(filter_ or ConversationFilter(), ordering, request)
 
     return fetch
 
@@ -226,12 +226,12 @@ async def test_a_window_between_two_cursors_holds_exactly_the_rows_between_them(
     before = CUSTOMERS_OLDEST_FIRST.key(by_id[expected[8]])
 
     async with db.uow() as uow:
-        first = await uow.customers.list(
+        first = await uow.customers.find(
             CustomerFilter(),
             CUSTOMERS_OLDEST_FIRST,
             PageRequest(limit=10, after=after, before=before),
         )
-        last = await uow.customers.list(
+        last = await uow.customers.find(
             CustomerFilter(),
             CUSTOMERS_OLDEST_FIRST,
             PageRequest(limit=2, after=after, before=before, from_end=True),
@@ -245,10 +245,10 @@ async def test_a_window_between_two_cursors_holds_exactly_the_rows_between_them(
 
 async def test_an_empty_list_is_one_page_with_nothing_before_or_after(db):
     async with db.uow() as uow:
-        forward = await uow.customers.list(
+        forward = await uow.customers.find(
             CustomerFilter(), CUSTOMERS_NEWEST_FIRST, PageRequest(limit=3)
         )
-        backward = await uow.customers.list(
+        backward = await uow.customers.find(
             CustomerFilter(), CUSTOMERS_NEWEST_FIRST, PageRequest(limit=3, from_end=True)
         )
 
@@ -262,7 +262,7 @@ async def test_a_list_that_fits_one_page_has_nothing_before_or_after(db):
     await given_customers_created_at(db, [NOON] * 3)
 
     async with db.uow() as uow:
-        page = await uow.customers.list(
+        page = await uow.customers.find(
             CustomerFilter(), CUSTOMERS_NEWEST_FIRST, PageRequest(limit=3)
         )
 
@@ -277,7 +277,7 @@ async def test_a_page_after_a_cursor_is_fetched_in_one_statement(db):
 
     async with db.uow() as uow:
         with db.statements() as log:
-            await uow.customers.list(
+            await uow.customers.find(
                 CustomerFilter(), CUSTOMERS_NEWEST_FIRST, PageRequest(limit=3, after=after)
             )
 

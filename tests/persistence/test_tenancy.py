@@ -92,10 +92,10 @@ async def everything_visible(uow, alice, bob):
 
     return {
         "users.get_many": ids(await uow.users.get_many(both_users)),
-        "users.list": ids((await uow.users.list(EVERYTHING)).rows),
+        "users.find": ids((await uow.users.find(EVERYTHING)).rows),
         "personas.get_many": ids(await uow.personas.get_many(both_personas)),
-        "personas.list": ids(
-            (await uow.personas.list(PersonaFilter(), PERSONAS_BY_NAME, EVERYTHING)).rows
+        "personas.find": ids(
+            (await uow.personas.find(PersonaFilter(), PERSONAS_BY_NAME, EVERYTHING)).rows
         ),
         "personas.count": await uow.personas.count_matching(PersonaFilter()),
         "personas.pages_by_owner": page_ids(
@@ -103,8 +103,8 @@ async def everything_visible(uow, alice, bob):
         ),
         "personas.counts_by_owner": await uow.personas.counts_by_owner(both_users),
         "customers.get_many": ids(await uow.customers.get_many(both_customers)),
-        "customers.list": ids(
-            (await uow.customers.list(CustomerFilter(), CUSTOMERS_NEWEST_FIRST, EVERYTHING)).rows
+        "customers.find": ids(
+            (await uow.customers.find(CustomerFilter(), CUSTOMERS_NEWEST_FIRST, EVERYTHING)).rows
         ),
         "customers.count": await uow.customers.count_matching(CustomerFilter()),
         "customers.find_by_external_id": ids(
@@ -115,9 +115,9 @@ async def everything_visible(uow, alice, bob):
             ]
         ),
         "conversations.get_many": ids(await uow.conversations.get_many(both_conversations)),
-        "conversations.list": ids(
+        "conversations.find": ids(
             (
-                await uow.conversations.list(
+                await uow.conversations.find(
                     ConversationFilter(), CONVERSATIONS_BY_ACTIVITY, EVERYTHING
                 )
             ).rows
@@ -155,9 +155,9 @@ async def everything_visible(uow, alice, bob):
         "appointments.get_many": ids(
             await uow.appointments.get_many([alice.appointment.id, bob.appointment.id])
         ),
-        "appointments.list": ids(
+        "appointments.find": ids(
             (
-                await uow.appointments.list(AppointmentFilter(), APPOINTMENTS_BY_START, EVERYTHING)
+                await uow.appointments.find(AppointmentFilter(), APPOINTMENTS_BY_START, EVERYTHING)
             ).rows
         ),
         "appointments.count": await uow.appointments.count_matching(AppointmentFilter()),
@@ -170,7 +170,7 @@ async def everything_visible(uow, alice, bob):
             both_customers
         ),
         "files.get_many": ids(await uow.files.get_many([alice.file.id, bob.file.id])),
-        "files.list": ids((await uow.files.list(EVERYTHING)).rows),
+        "files.find": ids((await uow.files.find(EVERYTHING)).rows),
     }
 
 
@@ -179,17 +179,17 @@ def own_view(me):
     newest, oldest = me.messages[1].id, me.messages[0].id
     return {
         "users.get_many": [me.user.id],
-        "users.list": [me.user.id],
+        "users.find": [me.user.id],
         "personas.get_many": [me.persona.id],
-        "personas.list": [me.persona.id],
+        "personas.find": [me.persona.id],
         "personas.count": 1,
         "personas.pages_by_owner": [[me.persona.id]],
         "personas.counts_by_owner": [1],
         "customers.get_many": [me.customer.id],
-        "customers.list": [me.customer.id],
+        "customers.find": [me.customer.id],
         "customers.count": 1,
         "conversations.get_many": [me.conversation.id],
-        "conversations.list": [me.conversation.id],
+        "conversations.find": [me.conversation.id],
         "conversations.count": 1,
         "conversations.pages_by_persona": [[me.conversation.id]],
         "conversations.pages_by_customer": [[me.conversation.id]],
@@ -201,12 +201,12 @@ def own_view(me):
         "messages.counts_by_conversation": [2],
         "messages.latest_by_conversation": [newest],
         "appointments.get_many": [me.appointment.id],
-        "appointments.list": [me.appointment.id],
+        "appointments.find": [me.appointment.id],
         "appointments.count": 1,
         "appointments.pages_by_customer": [[me.appointment.id]],
         "appointments.counts_by_customer": [1],
         "files.get_many": [me.file.id],
-        "files.list": [me.file.id],
+        "files.find": [me.file.id],
     }
 
 
@@ -291,7 +291,7 @@ async def test_an_admin_sees_everyones_rows(db, tenants):
     for name in mine:
         if isinstance(mine[name], int):
             assert seen[name] == mine[name] + theirs[name], name
-        elif name.endswith(".list"):
+        elif name.endswith(".find"):
             assert sorted(seen[name]) == sorted(mine[name] + theirs[name]), name
         else:
             assert seen[name] == mine[name] + theirs[name], name
