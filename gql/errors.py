@@ -25,6 +25,11 @@ class BadUserInput(GraphQLError):
         super().__init__(message, extensions=extensions)
 
 
+def page_size_refused(argument: str, maximum: int) -> BadUserInput:
+    """The one refusal of a page size over the cap, wherever it is caught first."""
+    return BadUserInput(f"`{argument}` must be between 0 and {maximum}", argument)
+
+
 class NotAuthenticated(GraphQLError):
     def __init__(self) -> None:
         super().__init__(
@@ -45,6 +50,10 @@ class ErrorCode(enum.Enum):
     CONFLICT = "conflict"
     SLOT_UNAVAILABLE = "slot_unavailable"
     INVALID_TRANSITION = "invalid_transition"
+    OUTSIDE_OPENING_HOURS = "outside_opening_hours"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
+    END_BEFORE_START = "end_before_start"
+    OVERLAPPING_INTERVALS = "overlapping_intervals"
     INVALID_CREDENTIALS = "invalid_credentials"
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
@@ -84,6 +93,26 @@ class InvalidTransition(UserError):
     pass
 
 
+@strawberry.type(description="The appointment would not lie within the schedule's opening hours.")
+class OutsideOpeningHours(UserError):
+    pass
+
+
+@strawberry.type(description="The time zone is not a known IANA name such as Europe/Berlin.")
+class UnknownTimeZone(UserError):
+    pass
+
+
+@strawberry.type(description="A time range ends at or before its start.")
+class EndBeforeStart(UserError):
+    pass
+
+
+@strawberry.type(description="Two time ranges of the same day overlap.")
+class OverlappingIntervals(UserError):
+    pass
+
+
 @strawberry.type(description="The login or the password is wrong, or the account is inactive.")
 class InvalidCredentials(UserError):
     pass
@@ -105,6 +134,10 @@ ERROR_TYPES: tuple[type, ...] = (
     ConflictError,
     SlotUnavailable,
     InvalidTransition,
+    OutsideOpeningHours,
+    UnknownTimeZone,
+    EndBeforeStart,
+    OverlappingIntervals,
     InvalidCredentials,
     Unauthenticated,
     PermissionDenied,

@@ -86,13 +86,12 @@ class Loaders:
         self.message_counts_by_conversation: Loader = DataLoader(
             uow.messages.counts_by_conversation
         )
-        self.last_message_by_conversation: Loader = DataLoader(
-            uow.messages.latest_by_conversation
-        )
+        self.last_message_by_conversation: Loader = DataLoader(uow.messages.latest_by_conversation)
         self.appointments_by_customer = _pages_loader(uow.appointments.pages_by_customer)
         self.appointment_counts_by_customer: Loader = DataLoader(
             uow.appointments.counts_by_customer
         )
+        self.appointment_history: Loader = DataLoader(uow.appointments.history_by_appointment)
 
     def by_type(self) -> dict[type, Loader]:
         return {

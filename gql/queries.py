@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import TypeVar
 
@@ -13,11 +13,12 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
+from gql.calendar import CalendarQueries
 from gql.context import Info
+from gql.dashboard import DashboardQueries
 from gql.errors import BadUserInput
 from gql.ids import decode_optional_id
 from gql.permissions import IsAdmin, IsAuthenticated
-from gql.scheduling import TimeSlot, free_slots
 from gql.types.appointments import Appointment
 from gql.types.connection import Connection, CursorCodec, paging, to_connection
 from gql.types.conversations import ORDERINGS, Conversation, ConversationOrder
@@ -28,7 +29,7 @@ from gql.types.node import resolve_nodes
 from gql.types.personas import Persona
 from gql.types.users import User
 from persistence.health import probe
-from persistence.models import AppointmentStatus, Channel
+from persistence.models import AppointmentStatus, Channel, utcnow
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.repositories import (
     AppointmentFilter,
@@ -54,6 +55,8 @@ except PackageNotFoundError:  # running from a checkout that was not installed
     SERVER_VERSION = "0+unknown"
 
 AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
+MAX_UPCOMING_HOURS = 24 * 31
+UPCOMING = frozenset({AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED})
 
 
 async def root_connection(
@@ -143,7 +146,7 @@ class AppointmentFilterInput:
 
 
 @strawberry.type
-class Query:
+class Query(CalendarQueries, DashboardQueries):
     @strawberry.field(
         permission_classes=AUTHENTICATED,
         description="The object with this global id, or null if it is missing or not yours.",
@@ -171,7 +174,11 @@ class Query:
         viewer = info.context.viewer
         return User.from_row(viewer) if viewer else None
 
-    @strawberry.field(permission_classes=[IsAdmin], description="Every user (admins only).")
+    @strawberry.field(
+        # Anonymous callers are told to sign in, members that they may not.
+        permission_classes=[IsAuthenticated, IsAdmin],
+        description="Every user (admins only).",
+    )
     async def users(
         self,
         info: Info,
@@ -185,7 +192,7 @@ class Query:
             info,
             ordering=USERS_OLDEST_FIRST,
             filter_=None,
-            fetch=users.list,
+            fetch=users.find,
             count=users.count,
             node=User.from_row,
             first=first,
@@ -213,7 +220,7 @@ class Query:
             info,
             ordering=ordering,
             filter_=filter_,
-            fetch=lambda request: personas.list(filter_, ordering, request),
+            fetch=lambda request: personas.find(filter_, ordering, request),
             count=lambda: personas.count_matching(filter_),
             node=Persona.from_row,
             first=first,
@@ -241,7 +248,7 @@ class Query:
             info,
             ordering=ordering,
             filter_=filter_,
-            fetch=lambda request: customers.list(filter_, ordering, request),
+            fetch=lambda request: customers.find(filter_, ordering, request),
             count=lambda: customers.count_matching(filter_),
             node=Customer.from_row,
             first=first,
@@ -284,7 +291,7 @@ class Query:
             info,
             ordering=ordering,
             filter_=filter_,
-            fetch=lambda request: conversations.list(filter_, ordering, request),
+            fetch=lambda request: conversations.find(filter_, ordering, request),
             count=lambda: conversations.count_matching(filter_),
             node=Conversation.from_row,
             first=first,
@@ -319,7 +326,7 @@ class Query:
             info,
             ordering=ordering,
             filter_=filter_,
-            fetch=lambda request: appointments.list(filter_, ordering, request),
+            fetch=lambda request: appointments.find(filter_, ordering, request),
             count=lambda: appointments.count_matching(filter_),
             node=Appointment.from_row,
             first=first,
@@ -342,7 +349,7 @@ class Query:
             info,
             ordering=FILES_NEWEST_FIRST,
             filter_=None,
-            fetch=files.list,
+            fetch=files.find,
             count=files.count,
             node=File.from_row,
             first=first,
@@ -353,22 +360,36 @@ class Query:
 
     @strawberry.field(
         permission_classes=AUTHENTICATED,
-        description="Free start times on a local date, within opening hours, "
-        "clear of your non-cancelled appointments.",
+        description="Your pending and confirmed appointments starting within the next "
+        f"`withinHours` hours (at most {MAX_UPCOMING_HOURS}), soonest first; for reminders.",
     )
-    async def available_slots(
+    async def upcoming_appointments(
         self,
         info: Info,
-        date: date,
-        duration_minutes: int,
-        timezone: str = "UTC",
-    ) -> list[TimeSlot]:
-        viewer = info.context.require_viewer()
-        return await free_slots(
-            info.context.uow.appointments,
-            info.context.settings,
-            owner_id=viewer.id,
-            day=date,
-            duration_minutes=duration_minutes,
-            timezone=timezone,
+        within_hours: int,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Appointment]:
+        if not 0 < within_hours <= MAX_UPCOMING_HOURS:
+            raise BadUserInput(
+                f"`withinHours` must be between 1 and {MAX_UPCOMING_HOURS}", "withinHours"
+            )
+        now = utcnow()
+        filter_ = AppointmentFilter(
+            statuses=UPCOMING,
+            starts_from=now,
+            starts_before=now + timedelta(hours=within_hours),
+        )
+        appointments = info.context.uow.appointments
+        return await root_connection(
+            info,
+            ordering=APPOINTMENTS_BY_START,
+            filter_=filter_,
+            fetch=lambda request: appointments.find(filter_, APPOINTMENTS_BY_START, request),
+            count=lambda: appointments.count_matching(filter_),
+            node=Appointment.from_row,
+            first=first,
+            after=after,
+            last=None,
+            before=None,
         )

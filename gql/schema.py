@@ -9,18 +9,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gql.errors import ERROR_TYPES
+from gql.extensions import build_extensions, is_unexpected
+from gql.middleware import current_request_id
 from gql.mutations import Mutation
+from gql.observability import OperationName
 from gql.queries import Query
 from gql.types.appointments import Appointment
 from gql.types.conversations import Conversation, Message
@@ -33,12 +30,6 @@ from persistence.config import Settings
 NODE_TYPES = (User, Persona, Customer, Conversation, Message, Appointment, File)
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """Only errors raised inside resolvers that are not GraphQL errors are bugs to mask;
-    syntax, validation, permission and bad-input messages stay readable."""
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
 logger = logging.getLogger("concierge.graphql")
 
 
@@ -49,16 +40,20 @@ class ConciergeSchema(strawberry.Schema):
         """Log bugs with their traceback; expected refusals are the client's business."""
         for error in errors:
             if is_unexpected(error):
-                logger.error("unexpected error", exc_info=error.original_error)
+                logger.error(
+                    "unexpected error in request %s at %s",
+                    current_request_id(),
+                    ".".join(map(str, error.path or ())) or "-",
+                    exc_info=error.original_error,
+                )
             else:
                 logger.debug("request refused: %s", error.message)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        *build_extensions(settings),
+        OperationName,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

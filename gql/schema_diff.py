@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graphql import (
+    DangerousChangeType,
     GraphQLSchema,
     build_schema,
     find_breaking_changes,
@@ -38,13 +39,28 @@ class SchemaDiff:
         return "\n".join(lines)
 
 
+# graphql-core files these under "dangerous", yet no existing operation can notice
+# an optional input it does not send; a client's CI must not fail on routine growth.
+_OPTIONAL_INPUTS_ADDED = frozenset(
+    {DangerousChangeType.OPTIONAL_ARG_ADDED, DangerousChangeType.OPTIONAL_INPUT_FIELD_ADDED}
+)
+
+
 def diff_schemas(old_sdl: str, new_sdl: str) -> SchemaDiff:
     """Compare two SDL texts; raises graphql's GraphQLError if either does not parse."""
     old, new = build_schema(old_sdl), build_schema(new_sdl)
+    dangerous = find_dangerous_changes(old, new)
     return SchemaDiff(
         breaking=[f"{c.type.name}: {c.description}" for c in find_breaking_changes(old, new)],
-        dangerous=[f"{c.type.name}: {c.description}" for c in find_dangerous_changes(old, new)],
-        safe=_additions(old, new),
+        dangerous=[
+            f"{c.type.name}: {c.description}"
+            for c in dangerous
+            if c.type not in _OPTIONAL_INPUTS_ADDED
+        ],
+        safe=[
+            f"{c.type.name}: {c.description}" for c in dangerous if c.type in _OPTIONAL_INPUTS_ADDED
+        ]
+        + _additions(old, new),
     )
 
 

@@ -7,6 +7,7 @@ from gql.mutations.appointments import AppointmentMutations
 from gql.mutations.conversations import ConversationMutations
 from gql.mutations.customers import CustomerMutations
 from gql.mutations.personas import PersonaMutations
+from gql.mutations.schedules import ScheduleMutations
 
 Mutation = merge_types(
     "Mutation",
@@ -16,6 +17,7 @@ Mutation = merge_types(
         CustomerMutations,
         ConversationMutations,
         AppointmentMutations,
+        ScheduleMutations,
     ),
 )
 

@@ -1,12 +1,16 @@
+"""Booking and the appointment lifecycle: pending → confirmed → completed, and
+pending|confirmed → cancelled. Every change is kept in the appointment's history."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.errors import ErrorCode, InvalidTransition
+from gql.errors import ErrorCode, InvalidTransition, OutsideOpeningHours, SlotUnavailable
 from gql.mutations.base import (
     Payload,
     Rejected,
@@ -16,10 +20,11 @@ from gql.mutations.base import (
     reject_invalid,
     run_mutation,
 )
-from gql.scheduling import MAX_DURATION_MINUTES
 from gql.types.appointments import Appointment
 from persistence import models
-from persistence.models import AppointmentStatus
+from persistence.calendar import check_booking
+from persistence.models import AppointmentChange, AppointmentStatus, utcnow
+from persistence.scheduling import MAX_DURATION_MINUTES, BookingProblem
 from persistence.unit_of_work import UnitOfWork
 
 # Where each status may go next; anything else is an InvalidTransition.
@@ -34,6 +39,11 @@ TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
     AppointmentStatus.COMPLETED: frozenset(),
 }
 MOVABLE = frozenset({AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED})
+CHANGE_TO = {
+    AppointmentStatus.CONFIRMED: AppointmentChange.CONFIRMED,
+    AppointmentStatus.COMPLETED: AppointmentChange.COMPLETED,
+    AppointmentStatus.CANCELLED: AppointmentChange.CANCELLED,
+}
 
 
 @strawberry.input
@@ -73,23 +83,64 @@ def _check_time(starts_at: datetime, duration_minutes: int | None) -> None:
     )
 
 
-def _move(appointment: models.Appointment, status: AppointmentStatus) -> None:
-    if status not in TRANSITIONS[appointment.status]:
+async def _check_schedule(
+    uow: UnitOfWork,
+    owner_id: UUID,
+    starts_at: datetime,
+    duration_minutes: int,
+    moving: UUID | None = None,
+) -> None:
+    """Refuse, as typed errors, what the owner's schedule does not allow."""
+    problem = await check_booking(
+        uow, owner_id, starts_at, duration_minutes, utcnow(), moving=moving
+    )
+    if problem is None:
+        return
+    field, message = "input.startsAt", problem.value
+    if problem is BookingProblem.OUTSIDE_OPENING_HOURS:
         raise Rejected(
-            InvalidTransition(
-                code=ErrorCode.INVALID_TRANSITION,
-                message=f"a {appointment.status.value} appointment cannot become {status.value}",
-            )
+            OutsideOpeningHours(code=ErrorCode.OUTSIDE_OPENING_HOURS, message=message, field=field)
         )
-    appointment.status = status
+    if problem is BookingProblem.TOO_CLOSE:
+        raise Rejected(
+            SlotUnavailable(code=ErrorCode.SLOT_UNAVAILABLE, message=message, field=field)
+        )
+    raise Rejected(invalid(message, field))
+
+
+async def _record(
+    uow: UnitOfWork,
+    appointment: models.Appointment,
+    change: AppointmentChange,
+    previous_starts_at: datetime | None = None,
+) -> None:
+    await uow.appointments.record(
+        appointment,
+        models.AppointmentEvent(
+            change=change,
+            status=appointment.status,
+            starts_at=appointment.starts_at,
+            duration_minutes=appointment.duration_minutes,
+            previous_starts_at=previous_starts_at,
+        ),
+    )
+
+
+def _refuse_transition(message: str) -> Rejected:
+    return Rejected(InvalidTransition(code=ErrorCode.INVALID_TRANSITION, message=message))
 
 
 def _status_mutation(status: AppointmentStatus, description: str) -> object:
     async def resolve(info: Info, input: AppointmentIdInput) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
             appointment = await load_row(uow.appointments, input.id, "Appointment")
-            _move(appointment, status)
+            if status not in TRANSITIONS[appointment.status]:
+                raise _refuse_transition(
+                    f"a {appointment.status.value} appointment cannot become {status.value}"
+                )
+            appointment.status = status
             await uow.appointments.save(appointment)
+            await _record(uow, appointment, CHANGE_TO[status])
             return AppointmentPayload(appointment=Appointment.from_row(appointment))
 
         return await run_mutation(info, AppointmentPayload, work)
@@ -100,8 +151,9 @@ def _status_mutation(status: AppointmentStatus, description: str) -> object:
 @strawberry.type
 class AppointmentMutations:
     @strawberry.mutation(
-        description="Book a time with one of your customers; fails with SlotUnavailable "
-        "if it overlaps another of your appointments."
+        description="Book a time with one of your customers. Fails with OutsideOpeningHours "
+        "outside the schedule, SlotUnavailable if it overlaps another appointment or its "
+        "buffer, and ValidationError within the minimum notice or beyond the horizon."
     )
     async def book_appointment(self, info: Info, input: BookAppointmentInput) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
@@ -115,6 +167,7 @@ class AppointmentMutations:
                 if input.persona_id
                 else None
             )
+            await _check_schedule(uow, customer.owner_id, input.starts_at, input.duration_minutes)
             appointment = models.Appointment(
                 owner_id=customer.owner_id,
                 customer_id=customer.id,
@@ -124,12 +177,14 @@ class AppointmentMutations:
                 notes=input.notes,
             )
             await uow.appointments.add(appointment)
+            await _record(uow, appointment, AppointmentChange.BOOKED)
             return AppointmentPayload(appointment=Appointment.from_row(appointment))
 
         return await run_mutation(info, AppointmentPayload, work)
 
     @strawberry.mutation(
-        description="Move a pending or confirmed appointment; keeps its id and status."
+        description="Move a pending or confirmed appointment; keeps its id, status and "
+        "history. Refused like a booking if the new time is not available."
     )
     async def reschedule_appointment(
         self, info: Info, input: RescheduleAppointmentInput
@@ -138,16 +193,18 @@ class AppointmentMutations:
             _check_time(input.starts_at, input.duration_minutes)
             appointment = await load_row(uow.appointments, input.id, "Appointment")
             if appointment.status not in MOVABLE:
-                raise Rejected(
-                    InvalidTransition(
-                        code=ErrorCode.INVALID_TRANSITION,
-                        message=f"a {appointment.status.value} appointment cannot be moved",
-                    )
+                raise _refuse_transition(
+                    f"a {appointment.status.value} appointment cannot be moved"
                 )
+            duration = input.duration_minutes or appointment.duration_minutes
+            await _check_schedule(
+                uow, appointment.owner_id, input.starts_at, duration, moving=appointment.id
+            )
+            previous = appointment.starts_at
             appointment.starts_at = input.starts_at
-            if input.duration_minutes is not None:
-                appointment.duration_minutes = input.duration_minutes
+            appointment.duration_minutes = duration
             await uow.appointments.save(appointment)
+            await _record(uow, appointment, AppointmentChange.RESCHEDULED, previous)
             return AppointmentPayload(appointment=Appointment.from_row(appointment))
 
         return await run_mutation(info, AppointmentPayload, work)

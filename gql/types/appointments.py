@@ -10,13 +10,37 @@ from strawberry import relay
 from gql.context import Info
 from gql.types.node import RowNode
 from persistence import models
-from persistence.models import AppointmentStatus
+from persistence.models import AppointmentChange, AppointmentStatus
 
 if TYPE_CHECKING:
     from gql.types.customers import Customer
     from gql.types.personas import Persona
 
 strawberry.enum(AppointmentStatus, description="Where an appointment is in its lifecycle.")
+strawberry.enum(AppointmentChange, description="What happened to an appointment.")
+
+
+@strawberry.type(description="One entry of an appointment's history.")
+class AppointmentEvent:
+    change: AppointmentChange
+    status: AppointmentStatus = strawberry.field(description="The status after the change.")
+    starts_at: datetime = strawberry.field(description="The start after the change.")
+    duration_minutes: int
+    previous_starts_at: datetime | None = strawberry.field(
+        description="Where a rescheduled appointment was before."
+    )
+    at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.AppointmentEvent) -> Self:
+        return cls(
+            change=row.change,
+            status=row.status,
+            starts_at=row.starts_at,
+            duration_minutes=row.duration_minutes,
+            previous_starts_at=row.previous_starts_at,
+            at=row.created_at,
+        )
 
 
 @strawberry.type(description="A booked time with a customer.")
@@ -70,3 +94,8 @@ class Appointment(RowNode):
             return None
         row = await info.context.loaders.persona.load(self.persona_id)
         return Persona.from_row(row) if row else None
+
+    @strawberry.field(description="Booked, confirmed, moved, …: every change, oldest first.")
+    async def history(self, info: Info) -> list[AppointmentEvent]:
+        rows = await info.context.loaders.appointment_history.load(self.pk)
+        return [AppointmentEvent.from_row(row) for row in rows]

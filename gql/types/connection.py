@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
@@ -15,7 +16,7 @@ import strawberry
 from aiodataloader import DataLoader
 from strawberry import relay
 
-from gql.errors import BadUserInput
+from gql.errors import BadUserInput, page_size_refused
 from gql.loaders import ChildrenKey
 from persistence.pagination import InvalidCursor, Key, Ordering, Page, PageRequest
 
@@ -23,8 +24,24 @@ NodeType = TypeVar("NodeType", bound=relay.Node)
 Row = TypeVar("Row")
 
 
+@strawberry.type(description="An edge in a connection.")
+class Edge(Generic[NodeType]):
+    """An edge whose cursor is encoded only when a client selects it."""
+
+    cursor: str = strawberry.field(
+        resolver=lambda root: root.codec.encode(root.key()),
+        description="A cursor for use in pagination",
+    )
+    node: NodeType = strawberry.field(description="The item at the end of the edge")
+    key: strawberry.Private[Callable[[], Key]]
+    codec: strawberry.Private[CursorCodec]
+
+
 @strawberry.type(description="A page of items with Relay cursors and the total across pages.")
 class Connection(relay.Connection[NodeType], Generic[NodeType]):
+    edges: list[Edge[NodeType]] = strawberry.field(  # type: ignore[assignment]
+        description="Contains the nodes in this connection"
+    )
     counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items match, across all pages.")
@@ -79,7 +96,7 @@ def page_request(
         raise BadUserInput("pass either `first` or `last`, not both", "first")
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= max_size:
-            raise BadUserInput(f"`{name}` must be between 0 and {max_size}", name)
+            raise page_size_refused(name, max_size)
     size = first if first is not None else last if last is not None else default_size
     return PageRequest(
         limit=size,
@@ -95,14 +112,17 @@ def to_connection(
     node: Callable[[Row], NodeType],
     counter: Callable[[], Awaitable[int]],
 ) -> Connection[NodeType]:
-    edges = [relay.Edge(cursor=codec.encode(page.key(row)), node=node(row)) for row in page.rows]
+    rows = page.rows
+    edges = [
+        Edge(node=node(row), key=functools.partial(page.key, row), codec=codec) for row in rows
+    ]
     return Connection(
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=codec.encode(page.key(rows[0])) if rows else None,
+            end_cursor=codec.encode(page.key(rows[-1])) if rows else None,
         ),
         counter=counter,
     )
@@ -144,7 +164,9 @@ async def child_connection(
 ) -> Connection[NodeType]:
     """A parent's connection through batching loaders: one statement per level
     whatever the number of parents."""
-    codec = CursorCodec(ordering)
+    # The parent is part of the list's identity: another parent's cursor must not
+    # silently resume this one from a foreign position.
+    codec = CursorCodec(ordering, parent_id)
     request = paging(info, codec, first, after, last, before)
     page = await pages.load(ChildrenKey(parent_id, ordering, request))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Self
@@ -19,6 +20,8 @@ def parse_uuid(value: str) -> UUID | None:
         return None
 
 
+# A dataclass, so that types built on it take `_id` below as a field of theirs.
+@dataclasses.dataclass(kw_only=True)
 class RowNode(relay.Node):
     """A node whose id is a row's UUID; ``node``/``nodes`` load it in batches.
 
@@ -27,6 +30,15 @@ class RowNode(relay.Node):
     """
 
     loader: ClassVar[str]
+
+    # The global id as plain data, set once per object: the Node interface's own
+    # `id` resolver costs a resolver call per object, thousands in a deep page.
+    _id: relay.GlobalID = strawberry.field(  # noqa: RUF009 (a field specifier, like dataclasses.field)
+        name="id", default=None, description="The Globally Unique ID of this object"
+    )
+
+    def __post_init__(self) -> None:
+        self._id = relay.GlobalID(self.__strawberry_definition__.name, self.id)  # type: ignore[attr-defined]
 
     @classmethod
     def from_row(cls, row: Any) -> Self:

@@ -1,0 +1,68 @@
+"""The viewer behind a token is remembered for VIEWER_CACHE_SECONDS, no longer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy import update
+
+from gql.app import create_app
+from persistence.models import User
+from tests.conftest import Api
+
+VIEWER = "{ viewer { username } }"
+
+
+@asynccontextmanager
+async def api_caching_viewers_for(db, settings, seconds: float) -> AsyncIterator[Api]:
+    app = create_app(settings.model_copy(update={"viewer_cache_seconds": seconds}), db.engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Api(http)
+
+
+async def deactivate(db, username: str) -> None:
+    async with db.engine.begin() as connection:
+        await connection.execute(
+            update(User).where(User.username == username).values(is_active=False)
+        )
+
+
+async def test_a_known_viewer_costs_no_statement_within_the_ttl(db, settings):
+    async with api_caching_viewers_for(db, settings, 60) as api:
+        member = api.as_(await api.sign_up("cached"))
+        await member.data(VIEWER)
+
+        with db.statements() as log:
+            seen = await member.data(VIEWER)
+
+    assert seen["viewer"] == {"username": "cached"}
+    assert log.count == 0
+
+
+async def test_a_deactivated_user_keeps_access_until_the_ttl_runs_out(db, settings):
+    async with api_caching_viewers_for(db, settings, 0.5) as api:
+        member = api.as_(await api.sign_up("leaver"))
+        await member.data(VIEWER)
+        await deactivate(db, "leaver")
+
+        within_ttl = await member.data(VIEWER)
+        await asyncio.sleep(0.6)
+        after_ttl = await member.data(VIEWER)
+
+    assert within_ttl["viewer"] == {"username": "leaver"}
+    assert after_ttl["viewer"] is None
+
+
+async def test_without_a_cache_deactivation_takes_effect_at_once(db, settings):
+    async with api_caching_viewers_for(db, settings, 0) as api:
+        member = api.as_(await api.sign_up("gone"))
+        await member.data(VIEWER)
+        await deactivate(db, "gone")
+
+        seen = await member.data(VIEWER)
+
+    assert seen["viewer"] is None
