@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gql.auth import InvalidToken, bearer_token, read_token
 from gql.errors import NotAuthenticated
 from gql.loaders import Loaders
+from gql.viewers import find_viewer
 from persistence.config import Settings
 from persistence.models import User
 from persistence.scope import Scope
@@ -30,17 +31,41 @@ class Services:
 @dataclass
 class Context:
     request: Any
-    response: Any
     services: Services
     uow: UnitOfWork
-    loaders: Loaders
     viewer: User | None = None
-    token_rejected: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """The request's loaders, built on first use over the unit's current scope."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.uow)
+        return self._loaders
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    async def identify(self) -> None:
+        """Look up the bearer token's user and scope every read and write to them.
+
+        A token that is malformed, expired or names an inactive user leaves the
+        request anonymous, exactly like no token at all.
+        """
+        token = bearer_token(self.request.headers.get("authorization"))
+        if token is None:
+            return
+        try:
+            user_id = read_token(token, self.settings)
+        except InvalidToken:
+            return
+        viewer = await find_viewer(self.services, self.uow, user_id)
+        if viewer is None:
+            return
+        self.viewer = viewer
+        self.uow.rescope(Scope.admin(viewer.id) if viewer.is_admin else Scope.owner(viewer.id))
+        self._loaders = None  # any built so far read through the anonymous scope
 
     def require_viewer(self) -> User:
         """The signed-in user; raises an UNAUTHENTICATED GraphQL error otherwise."""
@@ -52,28 +77,9 @@ class Context:
 Info = strawberry.Info[Context, None]
 
 
-async def build_context(services: Services, request: Any, response: Any) -> Context:
-    """Open the request's unit of work and find out who is asking."""
-    uow = UnitOfWork(services.session_factory)
-    await uow.__aenter__()
-    context = Context(request, response, services, uow, Loaders(uow))
-    token = bearer_token(request.headers.get("authorization"))
-    if token is not None:
-        try:
-            user_id = read_token(token, services.settings)
-        except InvalidToken:
-            context.token_rejected = True
-        else:
-            context.viewer = await uow.users.find_active(user_id)
-            context.token_rejected = context.viewer is None
-            if context.viewer is not None:
-                uow.detach(context.viewer)
-    if context.viewer is not None:
-        scope = (
-            Scope.admin(context.viewer.id)
-            if context.viewer.is_admin
-            else Scope.owner(context.viewer.id)
-        )
-        uow.rescope(scope)
-        context.loaders = Loaders(uow)
-    return context
+def build_context(services: Services, request: Any) -> Context:
+    """The request's context. Its unit of work opens a session only when first used,
+    and who is asking is found out by :meth:`Context.identify` once the operation
+    has passed every limit."""
+    uow = UnitOfWork(services.session_factory).open()
+    return Context(request, services, uow)
