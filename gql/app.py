@@ -1,57 +1,35 @@
-"""The ASGI application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The ASGI application: /graphql (with GraphiQL), /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.routing import BaseRoute, Mount, Route
 
-from gql.context import Context, Services, build_context
+from gql import graphiql
+from gql.context import Services
+from gql.http import GraphQLEndpoint
+from gql.metrics import Metrics
+from gql.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
+from gql.observability import RequestTelemetry
 from gql.schema import build_schema
 from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthStatus, probe
 
-_CONTEXT_KEY = "concierge.context"
-
-
-class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's ASGI view with Concierge's per-request context.
-
-    The request's unit of work is closed after the response whatever happened,
-    including requests refused before execution.
-    """
-
-    def __init__(self, services: Services, **options: Any) -> None:
-        super().__init__(build_schema(services.settings), **options)
-        self.services = services
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        context = await build_context(self.services, request, response)
-        request.scope.setdefault("state", {})[_CONTEXT_KEY] = context
-        return context
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            context: Context | None = scope.get("state", {}).pop(_CONTEXT_KEY, None)
-            if context is not None:
-                await context.uow.close()
-
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     """Build the application. The engine connects lazily, on the first request."""
     settings = settings or get_settings()
+    settings.signing_key  # noqa: B018  (refuses to start in production without SECRET_KEY)
     owns_engine = engine is None
     engine = engine or create_engine(settings)
     services = Services(
@@ -62,8 +40,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     graphql = GraphQLEndpoint(
         services,
-        graphql_ide="graphiql" if settings.graphiql_enabled else None,
-        allow_queries_via_get=True,
+        build_schema(settings),
+        graphiql_html=graphiql.page() if settings.graphiql_enabled else None,
     )
 
     async def healthz(_: Request) -> JSONResponse:
@@ -90,11 +68,32 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if owns_engine:
             await engine.dispose()
 
+    metrics = Metrics(engine) if settings.metrics_enabled else None
+    routes: list[BaseRoute] = [
+        # Every method reaches the endpoint, which answers 405 with `Allow` itself.
+        Route("/graphql", graphql),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.graphiql_enabled:
+        routes.append(Mount(f"/{graphiql.ASSETS_PATH}", graphiql.assets(), name="graphiql"))
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
+
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
+        routes=routes,
+        middleware=[
+            Middleware(RequestId),
+            Middleware(RequestTelemetry, metrics=metrics),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+                expose_headers=[REQUEST_ID_HEADER],
+                max_age=600,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -1,17 +1,27 @@
-"""The `concierge` command: serve, migrate, export and diff the schema, manage admins."""
+"""The `concierge` command: serve, check, migrate, export and diff the schema, manage
+admins, seed demo data."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Concierge: a GraphQL API over your assistants' data.", no_args_is_help=True)
-migrate_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=False)
+app = typer.Typer(
+    help="Concierge: a GraphQL API over your assistants' data.\n\n"
+    "Settings come from the environment or .env (DATABASE_URL, SECRET_KEY, ...); "
+    "`concierge check` tells whether they are usable.",
+    no_args_is_help=True,
+)
+migrate_app = typer.Typer(
+    help="Database migrations (Alembic). Without a subcommand: upgrade to the newest.",
+    no_args_is_help=False,
+)
 app.add_typer(migrate_app, name="migrate")
 
 
@@ -22,14 +32,23 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
 ) -> None:
-    """Serve the API with uvicorn. The embedded SQLite database is migrated first."""
+    """Serve the API with uvicorn. The embedded SQLite database is migrated first.
+
+    GraphiQL is at /graphql (outside production), health at /healthz and /readyz,
+    metrics at /metrics when METRICS_ENABLED=true. Logs go to stderr: one line per
+    request (LOG_FORMAT=text or json, LOG_LEVEL).
+    """
+    import logging.config
+
     import uvicorn
 
+    from gql.log_config import log_config
     from persistence import migrations
     from persistence.config import get_settings
 
     settings = get_settings()
     settings.signing_key  # noqa: B018  (fails fast in production without SECRET_KEY)
+    logging.config.dictConfig(log_config(settings))
     if settings.database.dialect == "sqlite":
         asyncio.run(migrations.upgrade())
     typer.echo(f"Concierge on http://{host}:{port}/graphql ({settings.database.display})")
@@ -41,7 +60,27 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        log_config=log_config(settings, serving=True),
+        # The fastest event loop and HTTP parser; both come with uvicorn[standard].
+        loop="uvloop",
+        http="httptools",
+        access_log=False,  # Concierge logs each request itself, with more detail
     )
+
+
+@app.command()
+def check() -> None:
+    """Check settings, secret key, database connection, migrations and GraphiQL assets.
+
+    Prints OK, WARN, FAIL or SKIP per check and how to fix each problem; exits 1
+    when any check fails, so deploy scripts can run it before starting the service.
+    """
+    from gql.checks import Outcome, report, run_checks
+
+    checks = asyncio.run(run_checks())
+    typer.echo(report(checks))
+    if any(check.outcome is Outcome.FAIL for check in checks):
+        raise typer.Exit(1)
 
 
 @migrate_app.callback(invoke_without_command=True)
@@ -52,7 +91,9 @@ def migrate(ctx: typer.Context) -> None:
 
 
 @migrate_app.command()
-def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+def upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. head or +1.")] = "head",
+) -> None:
     """Apply migrations up to REVISION (default: head)."""
     from persistence import migrations
 
@@ -137,8 +178,8 @@ def schema_diff(
 
 @app.command("create-admin")
 def create_admin(
-    email: Annotated[str, typer.Option(prompt=True)],
-    username: Annotated[str, typer.Option(prompt=True)],
+    email: Annotated[str, typer.Option(prompt=True, help="The admin's email address.")],
+    username: Annotated[str, typer.Option(prompt=True, help="The admin's user name.")],
     password: Annotated[
         str | None, typer.Option(help="Read from a prompt when omitted.", show_default=False)
     ] = None,
@@ -149,6 +190,55 @@ def create_admin(
     secret = password or getpass.getpass("Password: ")
     outcome = asyncio.run(ensure_admin(email, username, secret))
     typer.echo(outcome)
+
+
+DEMO_PASSWORD = "concierge-demo"
+
+
+@app.command("seed-demo")
+def seed_demo(
+    seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 1,
+    size: Annotated[
+        str, typer.Option(help="tiny, small (to explore), medium, or bench (400k messages).")
+    ] = "small",
+    reset: Annotated[bool, typer.Option(help="Delete every row of the database first.")] = False,
+) -> None:
+    """Migrate the database and fill it with realistic demo data; prints a login."""
+    from gql.auth import hash_password
+    from persistence import migrations
+    from persistence.config import get_settings
+    from persistence.demo import SIZES, DemoDataExists
+    from persistence.demo import seed_demo as seed_database
+    from persistence.engine import create_engine
+
+    if size not in SIZES:
+        raise typer.BadParameter(f"choose one of {', '.join(SIZES)}", param_hint="--size")
+    settings = get_settings()
+    chosen = SIZES[size]
+
+    async def run(advance: Callable[[str, int], None]) -> None:
+        await migrations.upgrade()
+        engine = create_engine(settings)
+        try:
+            await seed_database(
+                engine,
+                hashed_password=hash_password(DEMO_PASSWORD),
+                size=chosen,
+                seed=seed,
+                reset=reset,
+                progress=advance,
+            )
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"seeding {settings.database.display} with the {size} demo dataset (seed {seed})")
+    with typer.progressbar(length=chosen.rows, label="rows") as bar:
+        try:
+            asyncio.run(run(lambda _table, count: bar.update(count)))
+        except DemoDataExists as error:
+            typer.echo(f"\n{error}: add --reset to replace every row", err=True)
+            raise typer.Exit(1) from error
+    typer.echo(f"log in as `demo` with password `{DEMO_PASSWORD}` (logIn mutation)")
 
 
 if __name__ == "__main__":  # pragma: no cover
