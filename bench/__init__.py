@@ -1,0 +1,1 @@
+"""Concierge's benchmark: the read path against a naive baseline and hand-written SQL."""

@@ -1,0 +1,293 @@
+"""`python -m bench` (or `make bench`): seed PostgreSQL, serve Concierge and the
+naive baseline with uvicorn, load both with wrk, time the floor, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import naive
+from bench.floor import run_floor
+from bench.load import run_wrk, wrk_path
+from bench.profile import profile_requests
+from bench.report import Measurement, Report, describe_machine
+from bench.statements import check_response, count_statements
+from bench.workloads import Targets, Workload, find_targets, workloads
+from gql.app import create_app
+from gql.auth import hash_password, issue_token
+from gql.cli import DEMO_PASSWORD
+from persistence import migrations
+from persistence.config import Settings, normalise_database_url
+from persistence.demo import SIZES, seed_demo
+from persistence.engine import create_engine
+from persistence.models import Message, User
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/concierge_bench"
+)
+SECRET_KEY = "concierge-benchmark-signing-key-0123456789"
+
+
+@dataclass
+class BenchOptions:
+    database_url: str = DEFAULT_DATABASE_URL
+    size: str = "bench"
+    seed: int = 1
+    connections: int = 16
+    seconds: float = 10.0
+    output: Path | None = PROJECT_ROOT / "bench" / "results"
+    profile: bool = True
+    profile_requests: int = 30
+    reseed: bool = False
+    log: bool = True
+
+    def say(self, message: str) -> None:
+        if self.log:
+            print(message, file=sys.stderr, flush=True)
+
+
+def bench_settings(options: BenchOptions) -> Settings:
+    return Settings(
+        DATABASE_URL=options.database_url, CONCIERGE_ENV="production", SECRET_KEY=SECRET_KEY
+    )
+
+
+async def ensure_database(url: str) -> None:
+    """Create the benchmark's database when the server does not have it yet."""
+    target = normalise_database_url(url)
+    name = target.url.database
+    admin = create_async_engine(
+        target.url.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args=target.connect_args,
+    )
+    try:
+        async with admin.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+async def prepare_database(options: BenchOptions, settings: Settings) -> float | None:
+    """Migrate and (re)seed unless the dataset is there untouched; returns load seconds."""
+    await ensure_database(options.database_url)
+    await migrations.upgrade(options.database_url)
+    size = SIZES[options.size]
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            users = await connection.scalar(select(func.count()).select_from(User))
+            messages = await connection.scalar(select(func.count()).select_from(Message))
+        if (users, messages) == (size.operators, size.messages) and not options.reseed:
+            options.say(f"dataset {size.name} already loaded")
+            return None
+        options.say(f"loading the {size.name} dataset ({size.rows:,} rows)")
+        started = time.perf_counter()
+        await seed_demo(
+            engine,
+            hashed_password=hash_password(DEMO_PASSWORD),
+            size=size,
+            seed=options.seed,
+            reset=True,
+        )
+        loaded = time.perf_counter() - started
+        options.say(f"loaded in {loaded:.1f} s")
+        return loaded
+    finally:
+        await engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serving(app: str, settings: Settings) -> Iterator[str]:
+    """Run ``app`` (an ASGI factory) under uvicorn: 1 worker, uvloop, httptools."""
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url.get_secret_value(),
+        "CONCIERGE_ENV": settings.environment,
+        "SECRET_KEY": SECRET_KEY,
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+    url = f"http://127.0.0.1:{port}/graphql"
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer on {url}")
+
+
+def warm_up(url: str, jobs: list[Workload], token: str) -> None:
+    """A few requests of every workload, failing loudly if a server answers with errors."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(timeout=30) as client:
+        for workload in jobs:
+            for _ in range(5):
+                response = client.post(url, content=workload.bodies[0], headers=headers)
+                check_response(workload.name, response)
+
+
+def load(
+    server: str, url: str, workload: Workload, token: str, statements: int, options: BenchOptions
+) -> Measurement:
+    options.say(f"{workload.name}: {server}")
+    run = run_wrk(url, workload, token, connections=options.connections, seconds=options.seconds)
+    return Measurement(
+        workload.name, server, run.per_second, run.p50_ms, run.p99_ms, run.errors, statements
+    )
+
+
+async def run_bench(options: BenchOptions) -> Report:
+    """The whole benchmark; returns the report (also written to ``options.output``)."""
+    wrk_path()
+    settings = bench_settings(options)
+    loaded = await prepare_database(options, settings)
+    engine = create_engine(settings)
+    try:
+        targets: Targets = await find_targets(engine)
+        token = issue_token(User(id=targets.operator_id), settings)
+        jobs = workloads(targets)
+        statements: dict[tuple[str, str], int] = {}
+        for server, factory in (("concierge", create_app), ("naive", naive.create_app)):
+            for workload in jobs:
+                statements[server, workload.name] = await count_statements(
+                    factory, settings, engine, workload, token
+                )
+        profile = None
+        if options.profile:
+            options.say("profiling the deep workload")
+            deep = next(job for job in jobs if job.name == "deep")
+            profile = await profile_requests(
+                create_app(settings, engine), deep, token, requests=options.profile_requests
+            )
+    finally:
+        await engine.dispose()
+
+    dsn = (
+        make_url(settings.database.url.render_as_string(hide_password=False))
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+    measurements: list[Measurement] = []
+    # Workload by workload, every server in turn: reads all see the same rows,
+    # and the writes (last) change nothing another server reads afterwards.
+    with (
+        serving("gql.app:create_app", settings) as concierge,
+        serving("bench.naive:create_app", settings) as baseline,
+    ):
+        servers = {"concierge": concierge, "naive": baseline}
+        for url in servers.values():
+            warm_up(url, jobs, token)
+        for workload in jobs:
+            for server, url in servers.items():
+                measurements.append(
+                    load(server, url, workload, token, statements[server, workload.name], options)
+                )
+            options.say(f"{workload.name}: floor")
+            run = await run_floor(
+                dsn, targets, workload.name, connections=options.connections,
+                seconds=options.seconds,
+            )  # fmt: skip
+            measurements.append(
+                Measurement(
+                    workload.name, "floor", run.requests / run.seconds, run.p50_ms, run.p99_ms,
+                    run.errors, run.statements_per_request,
+                )
+            )  # fmt: skip
+    report = Report(
+        dataset=f"{options.size} (seed {options.seed})",
+        connections=options.connections,
+        seconds=options.seconds,
+        machine=describe_machine(),
+        measurements=measurements,
+        profile=profile,
+        loaded_seconds=loaded,
+    )
+    if options.output is not None:
+        write_results(report, options)
+    return report
+
+
+def write_results(report: Report, options: BenchOptions) -> Path:
+    assert options.output is not None
+    options.output.mkdir(parents=True, exist_ok=True)
+    stamp = f"{report.finished_at:%Y-%m-%d}"
+    path = options.output / f"{stamp}-{options.size}.md"
+    path.write_text(report.markdown(), encoding="utf-8")
+    if report.profile is not None:
+        (options.output / f"{stamp}-{options.size}-profile-deep.txt").write_text(
+            report.profile.text.replace(f"{PROJECT_ROOT}/", ""), encoding="utf-8"
+        )
+    options.say(f"wrote {path}")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--size", default="bench", choices=sorted(SIZES))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--reseed", action="store_true", help="load the dataset even if present")
+    parser.add_argument("--output", type=Path, default=BenchOptions.output)
+    args = parser.parse_args(argv)
+    options = BenchOptions(
+        database_url=args.database_url,
+        size=args.size,
+        seed=args.seed,
+        connections=args.connections,
+        seconds=args.seconds,
+        output=args.output,
+        profile=not args.no_profile,
+        reseed=args.reseed,
+    )
+    report = asyncio.run(run_bench(options))
+    print(report.markdown())

@@ -1,0 +1,118 @@
+"""The four workloads, the same documents for every server, and the rows they aim at."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from persistence.demo import DEMO_USERNAME
+from persistence.models import Conversation, User
+
+INBOX = """query Inbox {
+  conversations(first: 50, orderBy: LAST_MESSAGE_AT_DESC) {
+    edges { node {
+      id title lastMessageAt
+      persona { name }
+      customer { username }
+      messageCount
+      lastMessage { content createdAt }
+    } }
+  }
+}"""
+
+DEEP = """query Deep {
+  personas(first: 10) { edges { node {
+    id name
+    conversations(first: 10) { edges { node {
+      id title
+      messages(first: 20, orderBy: CREATED_AT_DESC) { edges { node {
+        id role content createdAt
+      } } }
+    } } }
+  } } }
+}"""
+
+BY_ID = """query ById($id: ID!) {
+  node(id: $id) { ... on Conversation { id title persona { name } customer { username } } }
+}"""
+
+WRITE = """mutation Write($input: PostMessagesInput!) {
+  postMessages(input: $input) { messages { id } errors { message } }
+}"""
+
+# Where the statement-count targets of the issue apply.
+STATEMENT_TARGETS = {"inbox": 5, "deep": 4, "by-id": 3}
+# Requests rotate over this many conversations (by-id reads, write appends).
+ROTATION = 50
+
+
+def global_id(type_name: str, row_id: UUID) -> str:
+    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    bodies: tuple[bytes, ...]
+
+    @property
+    def first_body(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.bodies[0])
+        return decoded
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The demo operator and the conversations the workloads rotate over."""
+
+    operator_id: UUID
+    conversation_ids: tuple[UUID, ...]
+
+
+async def find_targets(engine: AsyncEngine) -> Targets:
+    """The demo operator and its most recently active conversations."""
+    async with engine.connect() as connection:
+        operator_id = await connection.scalar(select(User.id).where(User.username == DEMO_USERNAME))
+        if operator_id is None:
+            raise LookupError("no demo operator: seed the benchmark database first")
+        conversation_ids = (
+            await connection.scalars(
+                select(Conversation.id)
+                .where(Conversation.owner_id == operator_id)
+                .order_by(
+                    func.coalesce(Conversation.last_message_at, Conversation.created_at).desc()
+                )
+                .limit(ROTATION)
+            )
+        ).all()
+    return Targets(operator_id, tuple(conversation_ids))
+
+
+def _body(document: str, variables: dict[str, Any] | None = None) -> bytes:
+    return json.dumps({"query": document, "variables": variables or {}}).encode()
+
+
+def workloads(targets: Targets) -> list[Workload]:
+    ids = [global_id("Conversation", id_) for id_ in targets.conversation_ids]
+    messages = [
+        {"role": "USER", "content": "Is Friday at 10:00 still free?"},
+        {"role": "ASSISTANT", "content": "Yes, Friday at 10:00 is free. Shall I book it?"},
+    ]
+    return [
+        Workload("inbox", (_body(INBOX),)),
+        Workload("deep", (_body(DEEP),)),
+        Workload("by-id", tuple(_body(BY_ID, {"id": id_}) for id_ in ids)),
+        Workload(
+            "write",
+            tuple(
+                _body(WRITE, {"input": {"conversationId": id_, "messages": messages}})
+                for id_ in ids
+            ),
+        ),
+    ]

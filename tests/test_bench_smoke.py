@@ -1,0 +1,56 @@
+"""The benchmark end to end on a tiny dataset, one second per workload, so it cannot rot.
+
+Needs PostgreSQL and wrk (`make test` provides both)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.report import SERVERS
+from bench.run import BenchOptions, run_bench
+from bench.workloads import STATEMENT_TARGETS
+from tests.conftest import _create_postgres_database, _drop_postgres_database
+
+WORKLOADS = ("inbox", "deep", "by-id", "write")
+
+
+async def test_the_benchmark_runs_end_to_end_and_meets_its_statement_targets(tmp_path: Path):
+    name, url = await _create_postgres_database()
+    try:
+        report = await run_bench(
+            BenchOptions(
+                database_url=url,
+                size="tiny",
+                seconds=1,
+                connections=4,
+                output=tmp_path,
+                log=False,
+                profile_requests=5,
+            )
+        )
+    finally:
+        await _drop_postgres_database(name)
+
+    for workload in WORKLOADS:
+        for server in SERVERS:
+            measured = report.find(workload, server)
+            assert measured is not None, (workload, server)
+            assert measured.per_second > 0, measured
+            assert measured.errors == 0, measured
+            assert measured.p99_ms >= measured.p50_ms > 0, measured
+            assert measured.statements >= 1, measured
+    for workload, target in STATEMENT_TARGETS.items():
+        concierge = report.find(workload, "concierge")
+        naive = report.find(workload, "naive")
+        assert concierge is not None and naive is not None
+        assert concierge.statements <= target, concierge
+        assert naive.statements > concierge.statements or workload == "by-id"
+    markdown = report.markdown()
+    for column in ("req/s", "p50 ms", "p99 ms", "errors", "SQL/request", "Concierge/naive"):
+        assert column in markdown
+    assert report.profile is not None and report.profile.by_package
+    assert _results_written_to(tmp_path) == [markdown]
+
+
+def _results_written_to(folder: Path) -> list[str]:
+    return [path.read_text() for path in folder.glob("*-tiny.md")]
