@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres lint schema clean
+.PHONY: install test run serve postgres chromium wrk bench lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -18,15 +18,30 @@ $(VENV)/.installed: pyproject.toml
 postgres:
 	bash .ci/ensure-postgres
 
-test: install postgres
+chromium:
+	bash .ci/ensure-chromium
+
+wrk:
+	bash .ci/ensure-wrk
+
+test: install postgres chromium wrk
 	$(BIN)/python -m pytest
+
+# The benchmark (README, "Benchmark"): seeds the concierge_bench database, then
+# loads Concierge, the naive baseline and the floor; results go to bench/results/.
+bench: install postgres wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 run serve: install
 	$(BIN)/concierge serve --host $(HOST) --port $(PORT)
 
+check: install
+	$(BIN)/concierge check
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy persistence gql
 
 schema: install
 	$(BIN)/concierge export-schema
