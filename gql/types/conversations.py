@@ -14,6 +14,7 @@ from gql.types.connection import Connection, child_connection
 from gql.types.node import RowNode
 from persistence import models
 from persistence.models import MessageRole
+from persistence.records import MessageRecord
 from persistence.repositories.conversations import (
     CONVERSATIONS_BY_ACTIVITY,
     CONVERSATIONS_NEWEST_FIRST,
@@ -70,7 +71,7 @@ class Message(RowNode):
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: models.Message) -> Self:
+    def from_row(cls, row: models.Message | MessageRecord) -> Self:
         return cls(
             id=str(row.id),
             pk=row.id,

@@ -13,10 +13,12 @@ from sqlalchemy import ColumnElement, Select, Uuid, column, false, func, select,
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, Values
 
 from persistence.errors import NotFound, PersistenceError, translate
 from persistence.models import Entity
 from persistence.pagination import Ordering, Page, PageRequest
+from persistence.records import record_columns
 from persistence.scope import Scope
 
 M = TypeVar("M", bound=Entity)
@@ -180,38 +182,53 @@ class Repository(Generic[M]):
         self,
         parent: InstrumentedAttribute[Any],
         parent_ids: Sequence[UUID],
-        ordering: Ordering[M],
+        ordering: Ordering[Any],
         request: PageRequest,
         *where: ColumnElement[bool] | None,
-    ) -> list[Page[M]]:
+        record: type[Any] | None = None,
+    ) -> list[Page[Any]]:
         """A page of children for each parent id, aligned to ``parent_ids``.
 
         One statement whatever the parent count. PostgreSQL runs a LATERAL
         subquery per parent, which reads only ``limit + 1`` rows of each through
         the index; SQLite numbers each parent's rows with a window function.
+        The rows are model instances, or instances of ``record`` (see
+        persistence/records.py) built from the same columns.
         """
         if not parent_ids:
             return []
         if self._gate.dialect == "postgresql":
-            statement = self._lateral_pages(parent, parent_ids, ordering, request, *where)
-            grouped: dict[Any, list[M]] = defaultdict(list)
-            for row in await self._gate.scalars(statement):
-                grouped[getattr(row, parent.key)].append(row)
+            parents, page = self._lateral_page(parent, parent_ids, ordering, request, *where)
+            statement = _read(self.model, page, record).select_from(parents).join(page, true())
+        else:
+            numbered = self._numbered_pages(parent, parent_ids, ordering, request, *where)
+            statement = (
+                _read(self.model, numbered, record)
+                .where(numbered.c.position <= request.limit + 1)
+                .order_by(numbered.c[parent.key], numbered.c.position)
+            )
+        if record is None:
+            rows = await self._gate.scalars(statement)
+        else:
+            rows = [record(*row) for row in await self._gate.rows(statement)]
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, parent.key)].append(row)
+        if self._gate.dialect == "postgresql":
             # The outer query does not order; each parent's rows are put in order here.
             backwards = ordering.descending != request.from_end
-            for rows in grouped.values():
-                rows.sort(key=ordering.key, reverse=backwards)
-            return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
-        return await self._windowed_pages(parent, parent_ids, ordering, request, *where)
+            for children in grouped.values():
+                children.sort(key=ordering.key, reverse=backwards)
+        return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
 
-    def _lateral_pages(
+    def _lateral_page(
         self,
         parent: InstrumentedAttribute[Any],
         parent_ids: Sequence[UUID],
-        ordering: Ordering[M],
+        ordering: Ordering[Any],
         request: PageRequest,
         *where: ColumnElement[bool] | None,
-    ) -> Select[tuple[M]]:
+    ) -> tuple[Values, LateralFromClause]:
         parents = values(column("parent_id", Uuid()), name="parents").data(
             [(id_,) for id_ in dict.fromkeys(parent_ids)]
         )
@@ -221,37 +238,26 @@ class Repository(Generic[M]):
             .limit(request.limit + 1)
             .lateral("page")
         )
-        child = aliased(self.model, page)
-        return select(child).select_from(parents).join(page, true())  # type: ignore[return-value]
+        return parents, page
 
-    async def _windowed_pages(
+    def _numbered_pages(
         self,
         parent: InstrumentedAttribute[Any],
         parent_ids: Sequence[UUID],
-        ordering: Ordering[M],
+        ordering: Ordering[Any],
         request: PageRequest,
         *where: ColumnElement[bool] | None,
-    ) -> list[Page[M]]:
+    ) -> Subquery:
         position = (
             func.row_number()
             .over(partition_by=parent, order_by=ordering.order_by(reverse=request.from_end))
             .label("position")
         )
-        numbered = (
+        return (
             self._select(parent.in_(set(parent_ids)), *where, *request.conditions(ordering))
             .add_columns(position)
             .subquery()
         )
-        child = aliased(self.model, numbered)
-        statement = (
-            select(child)
-            .where(numbered.c.position <= request.limit + 1)
-            .order_by(numbered.c[parent.key], numbered.c.position)
-        )
-        grouped: dict[Any, list[M]] = defaultdict(list)
-        for row in await self._gate.scalars(statement):
-            grouped[getattr(row, parent.key)].append(row)
-        return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
 
     async def _counts_by_parent(
         self,
@@ -291,6 +297,13 @@ class Repository(Generic[M]):
     async def remove(self, row: M) -> None:
         await self._gate.delete(row)
         await self._gate.flush()
+
+
+def _read(model: type[Entity], rows: FromClause, record: type[Any] | None) -> Select[Any]:
+    """Select ``rows`` as instances of ``model``, or as the columns ``record`` is built from."""
+    if record is None:
+        return select(aliased(model, rows))
+    return select(*(rows.c[name] for name in record_columns(record)))
 
 
 def aligned(keys: Iterable[Any], rows: Iterable[T], key_of: Any) -> list[T | None]:

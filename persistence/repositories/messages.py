@@ -8,12 +8,13 @@ from sqlalchemy import ColumnElement, false, select
 
 from persistence.models import Conversation, Message, utcnow
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
+from persistence.records import MessageRecord
 from persistence.repositories.base import Repository
 
-MESSAGES_OLDEST_FIRST: Ordering[Message] = ordering_by(
+MESSAGES_OLDEST_FIRST: Ordering[MessageRecord] = ordering_by(
     "CREATED_AT_ASC", Message.created_at, Message.id
 )
-MESSAGES_NEWEST_FIRST: Ordering[Message] = ordering_by(
+MESSAGES_NEWEST_FIRST: Ordering[MessageRecord] = ordering_by(
     "CREATED_AT_DESC", Message.created_at, Message.id, descending=True
 )
 
@@ -34,17 +35,20 @@ class MessageRepository(Repository[Message]):
     async def pages_by_conversation(
         self,
         conversation_ids: Sequence[UUID],
-        ordering: Ordering[Message],
+        ordering: Ordering[MessageRecord],
         request: PageRequest,
-    ) -> list[Page[Message]]:
-        """A page of messages per conversation, e.g. the 20 newest of each of 50, in one query."""
+    ) -> list[Page[MessageRecord]]:
+        """A page of messages per conversation, e.g. the 20 newest of each of 50, in one query.
+
+        Pages hold read-only records: a deep read may carry thousands of messages.
+        """
         return await self._pages_by_parent(
-            Message.conversation_id, conversation_ids, ordering, request
+            Message.conversation_id, conversation_ids, ordering, request, record=MessageRecord
         )
 
     async def latest_by_conversation(
         self, conversation_ids: Sequence[UUID]
-    ) -> list[Message | None]:
+    ) -> list[MessageRecord | None]:
         pages = await self.pages_by_conversation(
             conversation_ids, MESSAGES_NEWEST_FIRST, PageRequest(limit=1)
         )
