@@ -1,0 +1,161 @@
+"""The plain-leaf short path gives exactly what graphql-core's full path gives:
+the same data, and the same errors at the same paths."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, NewType
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gql.execution import PlainLeafExecutionContext, plain_leaves
+
+
+@strawberry.enum
+class Mood(enum.Enum):
+    CALM = "calm"
+    LOUD = "loud"
+
+
+def _refuse(value: object) -> str:
+    raise ValueError(f"cannot serialise {value!r}")
+
+
+Picky = NewType("Picky", str)
+SCALARS = {Picky: strawberry.scalar(name="Picky", serialize=_refuse, parse_value=str)}
+
+
+@strawberry.type
+class Item:
+    name: str
+    count: int
+    mood: Mood
+    at: datetime
+    note: str | None
+    data: JSON
+    required: str  # the rows below put None here for the error case
+    picky: Picky
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def repeat(self, times: int) -> str:
+        return self.name * times
+
+
+def _item(index: int, **overrides: Any) -> Item:
+    values: dict[str, Any] = {
+        "name": f"item{index}",
+        "count": index,
+        "mood": Mood.CALM if index % 2 else Mood.LOUD,
+        "at": datetime(2026, 1, 1, 12, index, tzinfo=UTC),
+        "note": None if index % 3 else f"note {index}",
+        "data": {"index": index, "tags": ["a", "b"]},
+        "required": "yes",
+        "picky": "fine",
+    }
+    values.update(overrides)
+    return Item(**values)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [_item(index) for index in range(5)]
+
+    @strawberry.field
+    def broken(self) -> list[Item | None]:
+        return [_item(0), _item(1, required=None), _item(2, count="many")]
+
+    @strawberry.field
+    def refused(self) -> Item:
+        return _item(3)
+
+
+def _schema(context_class: type[Any], extensions: list[Any] | None = None) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        execution_context_class=context_class,
+        extensions=extensions or [],
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+
+
+async def _both(document: str, extensions: list[Any] | None = None) -> tuple[Any, Any]:
+    full = await _schema(StrawberryGraphQLCoreExecutionContext, extensions).execute(document)
+    short = await _schema(PlainLeafExecutionContext, extensions).execute(document)
+    return full, short
+
+
+def _errors(result: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    return sorted((error.message, tuple(error.path or ())) for error in result.errors or [])
+
+
+async def test_plain_fields_give_the_same_data_as_the_full_path():
+    document = """{ items { name count mood at note data shout repeat(times: 2)
+                    alias: name ...more } }
+                  fragment more on Item { count @include(if: true) note @skip(if: true) }"""
+    full, short = await _both(document)
+    assert full.errors is None and short.errors is None
+    assert short.data == full.data
+    assert short.data["items"][3]["note"] == "note 3" and short.data["items"][1]["note"] is None
+    assert short.data["items"][0]["mood"] == "LOUD"
+    assert short.data["items"][0]["at"] == "2026-01-01T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ broken { name required } }",  # null for a non-null field
+        "{ broken { name count } }",  # a value its scalar refuses
+        "{ refused { name picky } }",  # a scalar whose serialiser raises
+    ],
+)
+async def test_failures_give_the_same_errors_at_the_same_paths(document: str):
+    full, short = await _both(document)
+    assert full.errors, "the case must fail on the full path too"
+    assert _errors(short) == _errors(full)
+    assert short.data == full.data
+
+
+def test_only_attribute_leaves_without_arguments_take_the_short_path():
+    schema = _schema(PlainLeafExecutionContext)
+    leaves = plain_leaves(schema._schema)["Item"]
+    assert set(leaves) == {"name", "count", "mood", "at", "note", "data", "required", "picky"}
+    assert leaves["note"].nullable and not leaves["name"].nullable
+    assert "Query" not in plain_leaves(schema._schema)  # resolvers only
+
+
+async def test_field_middleware_still_sees_every_field():
+    seen: list[str] = []
+
+    class Watch(SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    full, short = await _both("{ items { name count } }", extensions=[Watch])
+    assert short.data == full.data
+    assert seen.count("name") == 2 * 5  # five items, once per schema
+
+
+async def test_plain_leaves_skip_the_resolve_info_and_resolvers_keep_it():
+    built: list[str] = []
+
+    class Recording(PlainLeafExecutionContext):
+        def build_resolve_info(self, field_def: Any, field_nodes: Any, *args: Any) -> Any:
+            built.append(field_nodes[0].name.value)
+            return super().build_resolve_info(field_def, field_nodes, *args)
+
+    result = await _schema(Recording).execute("{ items { name count shout } }")
+    assert result.errors is None
+    assert built == ["items"] + ["shout"] * 5
