@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +26,20 @@ from gql.schema import build_schema
 from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthStatus, probe
+
+
+@functools.cache
+def freeze_startup_heap() -> None:
+    """Take what startup built out of the cycle collector's sight, once per process.
+
+    The schema, the mappers and the imported modules are several hundred
+    thousand long-lived objects, and a large response allocates enough to set
+    off full collections that walk all of them again: a deep read spent about a
+    quarter of its time there. Frozen objects are still freed by reference
+    counting; only cycle detection passes them over.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
@@ -64,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        freeze_startup_heap()
         yield
         if owns_engine:
             await engine.dispose()
