@@ -14,7 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gql.errors import ERROR_TYPES
-from gql.execution import PlainLeafExecutionContext
+from gql.execution import PlainFieldExecutionContext
 from gql.extensions import build_extensions, is_unexpected
 from gql.middleware import current_request_id
 from gql.mutations import Mutation
@@ -64,7 +64,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=[*NODE_TYPES, *ERROR_TYPES],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.max_page_size),
-        execution_context_class=PlainLeafExecutionContext,
+        execution_context_class=PlainFieldExecutionContext,
     )
 
 

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.execution import PlainLeafExecutionContext, plain_leaves
+from gql.execution import PlainFieldExecutionContext, plain_fields
 
 
 @strawberry.enum
@@ -31,6 +31,16 @@ Picky = NewType("Picky", str)
 SCALARS = {Picky: strawberry.scalar(name="Picky", serialize=_refuse, parse_value=str)}
 
 
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Owner(Named):  # with an interface, Strawberry gives the type an is_type_of check
+    email: str | None
+
+
 @strawberry.type
 class Item:
     name: str
@@ -41,6 +51,8 @@ class Item:
     data: JSON
     required: str  # the rows below put None here for the error case
     picky: Picky
+    owner: Owner  # non-null: the short path executes its sub-fields
+    partner: Owner | None  # nullable: always the full path
 
     @strawberry.field
     def shout(self) -> str:
@@ -61,6 +73,8 @@ def _item(index: int, **overrides: Any) -> Item:
         "data": {"index": index, "tags": ["a", "b"]},
         "required": "yes",
         "picky": "fine",
+        "owner": Owner(name=f"owner{index}", email=None),
+        "partner": Owner(name="partner", email="p@example.com") if index % 2 else None,
     }
     values.update(overrides)
     return Item(**values)
@@ -74,7 +88,14 @@ class Query:
 
     @strawberry.field
     def broken(self) -> list[Item | None]:
-        return [_item(0), _item(1, required=None), _item(2, count="many")]
+        return [
+            _item(0),
+            _item(1, required=None),
+            _item(2, count="many"),
+            _item(3, owner=Owner(name=None, email=None)),  # type: ignore[arg-type]
+            _item(4, owner="not an owner"),
+            _item(5, owner=None),
+        ]
 
     @strawberry.field
     def refused(self) -> Item:
@@ -92,7 +113,7 @@ def _schema(context_class: type[Any], extensions: list[Any] | None = None) -> st
 
 async def _both(document: str, extensions: list[Any] | None = None) -> tuple[Any, Any]:
     full = await _schema(StrawberryGraphQLCoreExecutionContext, extensions).execute(document)
-    short = await _schema(PlainLeafExecutionContext, extensions).execute(document)
+    short = await _schema(PlainFieldExecutionContext, extensions).execute(document)
     return full, short
 
 
@@ -102,7 +123,7 @@ def _errors(result: Any) -> list[tuple[str, tuple[Any, ...]]]:
 
 async def test_plain_fields_give_the_same_data_as_the_full_path():
     document = """{ items { name count mood at note data shout repeat(times: 2)
-                    alias: name ...more } }
+                    alias: name owner { name email } partner { name } ...more } }
                   fragment more on Item { count @include(if: true) note @skip(if: true) }"""
     full, short = await _both(document)
     assert full.errors is None and short.errors is None
@@ -117,6 +138,8 @@ async def test_plain_fields_give_the_same_data_as_the_full_path():
     [
         "{ broken { name required } }",  # null for a non-null field
         "{ broken { name count } }",  # a value its scalar refuses
+        "{ broken { name owner { name } } }",  # a null bubbling up from below an object
+        "{ broken { name owner { email } } }",  # an object of the wrong type, a null object
         "{ refused { name picky } }",  # a scalar whose serialiser raises
     ],
 )
@@ -128,11 +151,13 @@ async def test_failures_give_the_same_errors_at_the_same_paths(document: str):
 
 
 def test_only_attribute_leaves_without_arguments_take_the_short_path():
-    schema = _schema(PlainLeafExecutionContext)
-    leaves = plain_leaves(schema._schema)["Item"]
-    assert set(leaves) == {"name", "count", "mood", "at", "note", "data", "required", "picky"}
+    schema = _schema(PlainFieldExecutionContext)
+    leaves = plain_fields(schema._schema)["Item"]
+    assert set(leaves) == {
+        "name", "count", "mood", "at", "note", "data", "required", "picky", "owner",
+    }  # fmt: skip
     assert leaves["note"].nullable and not leaves["name"].nullable
-    assert "Query" not in plain_leaves(schema._schema)  # resolvers only
+    assert "Query" not in plain_fields(schema._schema)  # resolvers only
 
 
 async def test_field_middleware_still_sees_every_field():
@@ -148,14 +173,14 @@ async def test_field_middleware_still_sees_every_field():
     assert seen.count("name") == 2 * 5  # five items, once per schema
 
 
-async def test_plain_leaves_skip_the_resolve_info_and_resolvers_keep_it():
+async def test_plain_fields_skip_the_resolve_info_and_resolvers_keep_it():
     built: list[str] = []
 
-    class Recording(PlainLeafExecutionContext):
+    class Recording(PlainFieldExecutionContext):
         def build_resolve_info(self, field_def: Any, field_nodes: Any, *args: Any) -> Any:
             built.append(field_nodes[0].name.value)
             return super().build_resolve_info(field_def, field_nodes, *args)
 
-    result = await _schema(Recording).execute("{ items { name count shout } }")
+    result = await _schema(Recording).execute("{ items { name count shout owner { name } } }")
     assert result.errors is None
     assert built == ["items"] + ["shout"] * 5
