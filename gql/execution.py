@@ -1,36 +1,49 @@
 """Query execution with a short path for plain fields.
 
 Most of a large response is fields copied from an attribute: a message's id,
-role, content and createdAt, an edge's node. graphql-core gives each of them
-the steps any resolver gets (a resolve-info tuple, an argument check, two
-awaitable checks, the completion dispatch), and that is most of what a field
-costs. For a field Strawberry resolves by reading an attribute (no resolver,
-no arguments, no field extension), this context reads the attribute and
-completes it directly: a scalar or enum is coerced to its type; a non-null
-object's sub-fields are executed on it.
+role, content and createdAt, an edge's node, a page's list of edges.
+graphql-core gives each of them, and each object and list item under them,
+the steps any resolver gets (a resolve-info tuple, an argument check, a path
+entry, awaitable checks, the completion dispatch), and that is most of what
+a large response costs. A field is *plain* when Strawberry resolves it by
+reading an attribute (no resolver, no arguments, no field extension) and its
+type is a scalar, an enum, an object type, or a list of non-null ones.
+
+This context takes two short paths:
+
+- a selection made only of plain fields, down to its leaves (an edge and its
+  node, say, or a page's edges), is completed in one pass over the objects:
+  attributes read, leaves coerced to their types, objects checked against
+  their types;
+- in a selection that also has resolvers, a plain scalar or enum field is
+  read and coerced directly, and a plain non-null object's sub-fields are
+  executed on it.
 
 Anything unusual leaves the short path for graphql-core's full one, which then
-reports it exactly as it always does: a null for a non-null field, a value the
-type refuses, an object of the wrong type, an exception, or field middleware
-(a schema extension with a ``resolve`` hook) that must see every field. Only
-non-null object fields are short-cut: an error below one bubbles up past it in
-any case, already located by the field that raised it, while a nullable one
-would have to catch it.
+produces or reports it exactly as it always does: a null where the type does
+not allow it, a value the type refuses, an object of the wrong type, an
+exception, or field middleware (a schema extension with a ``resolve`` hook)
+that must see every field. A selection that leaves is redone whole on the full
+path; plain fields only read attributes, so reading them twice is harmless.
+Only non-null objects are short-cut field by field: an error below one bubbles
+up past it in any case, already located where it was raised.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -41,8 +54,9 @@ class PlainField(NamedTuple):
     """How to produce one plain field of one object type."""
 
     attribute: str
-    type: GraphQLLeafType | GraphQLObjectType
+    type: GraphQLLeafType | GraphQLObjectType  # of the field, or of its list's items
     nullable: bool
+    is_list: bool
 
 
 # Per object type name, per field name; computed once per schema.
@@ -51,7 +65,7 @@ _plain_fields: WeakKeyDictionary[GraphQLSchema, PlainFields] = WeakKeyDictionary
 
 
 def plain_fields(schema: GraphQLSchema) -> PlainFields:
-    """The fields of ``schema`` that take the short path (see the module's text)."""
+    """The plain fields of ``schema`` (see the module's text), once per schema."""
     found = _plain_fields.get(schema)
     if found is None:
         found = _plain_fields[schema] = _find_plain_fields(schema)
@@ -69,23 +83,75 @@ def _find_plain_fields(schema: GraphQLSchema) -> PlainFields:
                 continue
             if field.args or definition.default_resolver is not getattr:
                 continue
-            nullable = not isinstance(field.type, GraphQLNonNull)
-            named = field.type if nullable else field.type.of_type
-            if is_leaf_type(named) or (isinstance(named, GraphQLObjectType) and not nullable):
+            shape = _shape(field.type)
+            if shape is not None:
+                named, nullable, is_list = shape
                 plain.setdefault(type_name, {})[field_name] = PlainField(
-                    definition.python_name, named, nullable
+                    definition.python_name, named, nullable, is_list
                 )
     return plain
 
 
+def _shape(
+    field_type: GraphQLOutputType,
+) -> tuple[GraphQLLeafType | GraphQLObjectType, bool, bool] | None:
+    """(named type, nullable, list) of ``T``, ``T!``, ``[T!]`` or ``[T!]!``; else None."""
+    inner: Any = field_type
+    nullable = not isinstance(inner, GraphQLNonNull)
+    if not nullable:
+        inner = inner.of_type
+    is_list = isinstance(inner, GraphQLList)
+    if is_list:
+        if not isinstance(inner.of_type, GraphQLNonNull):
+            return None
+        inner = inner.of_type.of_type
+    if is_leaf_type(inner) or isinstance(inner, GraphQLObjectType):
+        return inner, nullable, is_list
+    return None
+
+
+class PlainSelection(NamedTuple):
+    """One field of a selection made only of plain fields, with its own selection."""
+
+    response_name: str
+    field: PlainField
+    selection: list[PlainSelection] | None  # None for a scalar or enum
+
+
+class FullPath(Exception):
+    """A value the short path does not produce; graphql-core's full path must."""
+
+
 class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, with the short path for plain fields."""
+    """Strawberry's execution context, with the short paths for plain fields."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
         self.plain_fields = (
             {} if middleware and middleware.middlewares else plain_fields(self.schema)
+        )
+        # Per selection (graphql-core reuses one grouped field set for every item
+        # of a list): its plain form, or None. The selection is kept beside its
+        # entry so that its id cannot be reused while the entry exists.
+        self._plain_selections: dict[int, tuple[GroupedFieldSet, list[PlainSelection] | None]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        selection = self._plain_selection(parent_type, grouped_field_set)
+        if selection is not None:
+            try:
+                return _complete(selection, source_value)
+            except Exception:
+                pass
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
         )
 
     def execute_field(
@@ -98,49 +164,105 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         fields = self.plain_fields.get(parent_type.name)
         plain = fields.get(field_details_list[0].node.name.value) if fields else None
-        if plain is not None:
-            if isinstance(plain.type, GraphQLObjectType):
-                subject = _plain_object(plain.type, plain.attribute, source)
-                if subject is not None:
-                    # Errors below arrive located and bubble up past this non-null field.
-                    return self.collect_and_execute_subfields(
-                        plain.type, field_details_list, path, subject, position_context
-                    )
+        if plain is not None and not plain.is_list:
+            try:
+                value = getattr(source, plain.attribute)
+                if value is None:
+                    if plain.nullable:
+                        return None
+                    raise FullPath
+                if isinstance(plain.type, GraphQLObjectType):
+                    if plain.nullable:
+                        raise FullPath
+                    _check_type(plain.type, value)
+                else:
+                    return _coerce(plain.type, value)
+            except Exception:
+                pass
             else:
-                completed = _plain_leaf(plain, source)
-                if completed is not FULL_PATH:
-                    return completed
+                # Outside the `try`: errors below arrive located and bubble up past
+                # this non-null field as they would anyway.
+                return self.collect_and_execute_subfields(
+                    plain.type, field_details_list, path, value, position_context
+                )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
 
+    def _plain_selection(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[PlainSelection] | None:
+        """The selection in plain form when all of it, down to its leaves, is plain."""
+        entry = self._plain_selections.get(id(grouped_field_set))
+        if entry is not None:
+            return entry[1]
+        selection = self._find_plain_selection(parent_type, grouped_field_set)
+        self._plain_selections[id(grouped_field_set)] = (grouped_field_set, selection)
+        return selection
 
-# What the helpers answer when graphql-core's full path must produce the field,
-# or refuse it with the error it always gives.
-FULL_PATH = object()
+    def _find_plain_selection(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[PlainSelection] | None:
+        fields = self.plain_fields.get(parent_type.name)
+        if not fields:
+            return None
+        selection: list[PlainSelection] = []
+        for response_name, field_details_list in grouped_field_set.items():
+            plain = fields.get(field_details_list[0].node.name.value)
+            if plain is None:
+                return None
+            below = None
+            if isinstance(plain.type, GraphQLObjectType):
+                grouped, deferred, *_ = self.collect_subfields(plain.type, field_details_list)
+                if deferred:
+                    return None
+                below = self._plain_selection(plain.type, grouped)
+                if below is None:
+                    return None
+            selection.append(PlainSelection(response_name, plain, below))
+        return selection
 
 
-def _plain_leaf(plain: PlainField, source: Any) -> Any:
-    """The field's value coerced to its scalar or enum type, or FULL_PATH."""
-    leaf = cast(GraphQLLeafType, plain.type)
-    try:
+def _complete(selection: list[PlainSelection], source: Any) -> dict[str, Any]:
+    """The response of ``source`` for a plain selection; raises where it cannot."""
+    response: dict[str, Any] = {}
+    for response_name, plain, below in selection:
         value = getattr(source, plain.attribute)
         if value is None:
-            return None if plain.nullable else FULL_PATH
-        coerced = leaf.coerce_output_value(value)
-    except Exception:  # the full path raises it again, located at the field
-        return FULL_PATH
-    return FULL_PATH if coerced is None or coerced is Undefined else coerced
+            if not plain.nullable:
+                raise FullPath
+            response[response_name] = None
+        elif plain.is_list:
+            if not isinstance(value, list | tuple):
+                raise FullPath
+            response[response_name] = [_one(plain.type, below, item) for item in value]
+        else:
+            response[response_name] = _one(plain.type, below, value)
+    return response
 
 
-def _plain_object(object_type: GraphQLObjectType, attribute: str, source: Any) -> Any:
-    """The non-null field's object, when it is one of ``object_type``; else None."""
-    try:
-        value = getattr(source, attribute)
-        is_type_of = object_type.is_type_of
-        # Strawberry's is_type_of does not read the resolve info.
-        if value is not None and (is_type_of is None or is_type_of(value, cast(Any, None)) is True):
-            return value
-    except Exception:  # the full path raises it again, located at the field
-        return None
-    return None
+def _one(
+    graphql_type: GraphQLLeafType | GraphQLObjectType,
+    below: list[PlainSelection] | None,
+    value: Any,
+) -> Any:
+    if value is None:
+        raise FullPath  # list items are non-null; a null field was handled above
+    if below is None:
+        return _coerce(graphql_type, value)  # type: ignore[arg-type]
+    _check_type(graphql_type, value)  # type: ignore[arg-type]
+    return _complete(below, value)
+
+
+def _coerce(leaf: GraphQLLeafType, value: Any) -> Any:
+    coerced = leaf.coerce_output_value(value)
+    if coerced is None or coerced is Undefined:
+        raise FullPath
+    return coerced
+
+
+def _check_type(object_type: GraphQLObjectType, value: Any) -> None:
+    # Strawberry's is_type_of does not read the resolve info.
+    is_type_of = object_type.is_type_of
+    if is_type_of is not None and is_type_of(value, None) is not True:  # type: ignore[arg-type]
+        raise FullPath

@@ -4,6 +4,7 @@ the same data, and the same errors at the same paths."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NewType
 
@@ -41,6 +42,12 @@ class Owner(Named):  # with an interface, Strawberry gives the type an is_type_o
     email: str | None
 
 
+@dataclass
+class Stranger:  # has an Owner's attributes, but is not one
+    name: str
+    email: str | None
+
+
 @strawberry.type
 class Item:
     name: str
@@ -52,7 +59,10 @@ class Item:
     required: str  # the rows below put None here for the error case
     picky: Picky
     owner: Owner  # non-null: the short path executes its sub-fields
-    partner: Owner | None  # nullable: always the full path
+    partner: Owner | None  # nullable: short-cut only inside a plain selection
+    tags: list[str]
+    friends: list[Owner]
+    maybe_tags: list[str | None]  # nullable items: never plain
 
     @strawberry.field
     def shout(self) -> str:
@@ -75,6 +85,9 @@ def _item(index: int, **overrides: Any) -> Item:
         "picky": "fine",
         "owner": Owner(name=f"owner{index}", email=None),
         "partner": Owner(name="partner", email="p@example.com") if index % 2 else None,
+        "tags": [f"t{n}" for n in range(index)],
+        "friends": [Owner(name=f"friend{n}", email=None) for n in range(index % 3)],
+        "maybe_tags": ["x", None],
     }
     values.update(overrides)
     return Item(**values)
@@ -95,6 +108,14 @@ class Query:
             _item(3, owner=Owner(name=None, email=None)),  # type: ignore[arg-type]
             _item(4, owner="not an owner"),
             _item(5, owner=None),
+            _item(6, tags=["a", None]),
+            _item(7, tags="not a list"),
+            _item(8, friends=[Owner(name="ok", email=None), "not an owner"]),
+            _item(9, friends=[Owner(name=None, email=None)]),  # type: ignore[arg-type]
+            _item(10, partner="not an owner"),
+            _item(11, friends=[Stranger(name="s", email=None)]),
+            _item(12, partner=Stranger(name="s", email=None)),
+            _item(13, owner=Stranger(name="s", email=None)),
         ]
 
     @strawberry.field
@@ -121,16 +142,34 @@ def _errors(result: Any) -> list[tuple[str, tuple[Any, ...]]]:
     return sorted((error.message, tuple(error.path or ())) for error in result.errors or [])
 
 
-async def test_plain_fields_give_the_same_data_as_the_full_path():
-    document = """{ items { name count mood at note data shout repeat(times: 2)
-                    alias: name owner { name email } partner { name } ...more } }
-                  fragment more on Item { count @include(if: true) note @skip(if: true) }"""
+FRAGMENT = "fragment more on Item { count @include(if: true) note @skip(if: true) }"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # resolvers and plain fields side by side: field by field
+        """{ items { name count mood at note data shout repeat(times: 2)
+                     alias: name owner { name email } partner { name } ...more } }"""
+        + FRAGMENT,
+        # nothing but plain fields: each item's object in one go
+        "{ items { name count mood at note data alias: name ...more } }" + FRAGMENT,
+        """{ items { name tags friends { name email } partner { name email }
+                     owner { name } maybeTags } }""",
+        "{ items { tags friends { name } owner { ... on Owner { name } } } }",
+    ],
+)
+async def test_plain_fields_give_the_same_data_as_the_full_path(document: str):
     full, short = await _both(document)
     assert full.errors is None and short.errors is None
     assert short.data == full.data
-    assert short.data["items"][3]["note"] == "note 3" and short.data["items"][1]["note"] is None
-    assert short.data["items"][0]["mood"] == "LOUD"
-    assert short.data["items"][0]["at"] == "2026-01-01T12:00:00+00:00"
+    assert list(short.data["items"][0]) == list(full.data["items"][0])  # response key order
+    items = short.data["items"]
+    if "note" in items[0]:
+        assert items[3]["note"] == "note 3" and items[1]["note"] is None
+        assert items[0]["mood"] == "LOUD" and items[0]["at"] == "2026-01-01T12:00:00+00:00"
+    else:
+        assert items[2]["tags"] == ["t0", "t1"] and items[2]["friends"][1]["name"] == "friend1"
 
 
 @pytest.mark.parametrize(
@@ -140,6 +179,10 @@ async def test_plain_fields_give_the_same_data_as_the_full_path():
         "{ broken { name count } }",  # a value its scalar refuses
         "{ broken { name owner { name } } }",  # a null bubbling up from below an object
         "{ broken { name owner { email } } }",  # an object of the wrong type, a null object
+        "{ broken { name tags } }",  # a null item in a list, a list that is not one
+        "{ broken { name friends { name } } }",  # a wrong item, a null below an item
+        "{ broken { name partner { name } } }",  # a nullable object of the wrong type
+        "{ broken { name shout owner { name } friends { name } } }",  # the same, field by field
         "{ refused { name picky } }",  # a scalar whose serialiser raises
     ],
 )
@@ -155,6 +198,7 @@ def test_only_attribute_leaves_without_arguments_take_the_short_path():
     leaves = plain_fields(schema._schema)["Item"]
     assert set(leaves) == {
         "name", "count", "mood", "at", "note", "data", "required", "picky", "owner",
+        "partner", "tags", "friends",
     }  # fmt: skip
     assert leaves["note"].nullable and not leaves["name"].nullable
     assert "Query" not in plain_fields(schema._schema)  # resolvers only
@@ -184,3 +228,7 @@ async def test_plain_fields_skip_the_resolve_info_and_resolvers_keep_it():
     result = await _schema(Recording).execute("{ items { name count shout owner { name } } }")
     assert result.errors is None
     assert built == ["items"] + ["shout"] * 5
+    built.clear()
+    result = await _schema(Recording).execute("{ items { name count tags friends { name } } }")
+    assert result.errors is None
+    assert built == ["items"]
