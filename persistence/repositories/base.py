@@ -50,6 +50,16 @@ class SessionGate:
             except sa_exc.DBAPIError as error:
                 raise translate(error) from error
 
+    async def core_rows(self, statement: Any) -> list[Any]:
+        """Rows of a Core statement, read on the session's connection without ORM
+        result processing. Nothing is flushed first: repositories flush their writes."""
+        async with self._lock:
+            try:
+                connection = await self.session.connection()
+                return list((await connection.execute(statement)).all())
+            except sa_exc.DBAPIError as error:
+                raise translate(error) from error
+
     async def execute(self, statement: Any) -> None:
         """Run a statement that returns no rows (a bulk UPDATE or DELETE)."""
         async with self._lock:
@@ -210,7 +220,7 @@ class Repository(Generic[M]):
         if record is None:
             rows = await self._gate.scalars(statement)
         else:
-            rows = [record(*row) for row in await self._gate.rows(statement)]
+            rows = [record(*row) for row in await self._gate.core_rows(statement)]
         grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, parent.key)].append(row)
