@@ -103,7 +103,7 @@ class GraphQLEndpoint:
         except MissingQueryError as error:
             raise RequestError(400, "The request has no GraphQL query.") from error
         finally:
-            await context.uow.close()
+            await context.close()
 
 
 def negotiate(accept: str | None) -> str | None:

@@ -3,12 +3,15 @@ by depth whatever the rows, cursors that resume, ids that resolve."""
 
 from __future__ import annotations
 
+import gc
+
 from sqlalchemy import select
 
 from bench.workloads import BY_ID, DEEP, INBOX, STATEMENT_TARGETS
 from gql.auth import issue_token
 from persistence.demo import DEMO_USERNAME, seed_demo
 from persistence.models import User
+from persistence.records import MessageRecord
 
 PAGE = """query($after: String) {
   conversations(first: 3, after: $after) {
@@ -73,3 +76,17 @@ async def test_edge_cursors_resume_the_list_and_ids_resolve_as_nodes(db, api, se
     first_ids = {edge["node"]["id"] for edge in first["edges"]}
     assert first_ids.isdisjoint(edge["node"]["id"] for edge in second["edges"])
     assert node["node"] == second["edges"][0]["node"]
+
+
+async def test_a_request_lets_go_of_its_rows_without_the_cycle_collector(db, api, settings):
+    operator = await demo_operator(db, api, settings)
+    await operator.data(DEEP)
+    gc.collect()
+    gc.disable()
+    try:
+        deep = await operator.data(DEEP)
+        alive = sum(isinstance(obj, MessageRecord) for obj in gc.get_objects())
+    finally:
+        gc.enable()
+    assert deep["personas"]["edges"]
+    assert alive == 0
