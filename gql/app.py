@@ -27,19 +27,27 @@ from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthStatus, probe
 
+# Young collections every this many allocations, instead of Python's 700: a
+# large response allocates tens of thousands of short-lived objects, and with
+# many requests in flight each young collection walks all of them again. Under
+# 16 concurrent deep reads this took about a quarter off each request.
+GC_YOUNG_THRESHOLD = 50_000
+
 
 @functools.cache
-def freeze_startup_heap() -> None:
-    """Take what startup built out of the cycle collector's sight, once per process.
+def tune_garbage_collection() -> None:
+    """Settle the collector for serving, once per process, at the first startup.
 
-    The schema, the mappers and the imported modules are several hundred
-    thousand long-lived objects, and a large response allocates enough to set
-    off full collections that walk all of them again: a deep read spent about a
-    quarter of its time there. Frozen objects are still freed by reference
-    counting; only cycle detection passes them over.
+    What startup built (the schema, the mappers, the imported modules: several
+    hundred thousand long-lived objects) is frozen out of the cycle collector's
+    sight, so full collections during large responses no longer walk it all;
+    frozen objects are still freed by reference counting. Young collections
+    run less often (see GC_YOUNG_THRESHOLD).
     """
     gc.collect()
     gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
@@ -80,7 +88,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        freeze_startup_heap()
+        tune_garbage_collection()
         yield
         if owns_engine:
             await engine.dispose()
