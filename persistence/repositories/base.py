@@ -4,8 +4,9 @@ keyset pages, per-parent pages in one statement, and serialised session access."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -36,61 +37,50 @@ class SessionGate:
         self.session = session
         self._lock = asyncio.Lock()
 
-    async def scalars(self, statement: Any) -> list[Any]:
+    @contextlib.asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """The session to oneself, with driver errors translated to domain errors."""
         async with self._lock:
             try:
-                return list((await self.session.scalars(statement)).all())
+                yield
             except sa_exc.DBAPIError as error:
                 raise translate(error) from error
 
+    async def scalars(self, statement: Any) -> list[Any]:
+        async with self._exclusive():
+            return list((await self.session.scalars(statement)).all())
+
     async def rows(self, statement: Any) -> list[Any]:
-        async with self._lock:
-            try:
-                return list((await self.session.execute(statement)).all())
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
+        async with self._exclusive():
+            return list((await self.session.execute(statement)).all())
 
     async def core_rows(self, statement: Any) -> list[Any]:
         """Rows of a Core statement, read on the session's connection without ORM
         result processing. Nothing is flushed first: repositories flush their writes."""
-        async with self._lock:
-            try:
-                connection = await self.session.connection()
-                return list((await connection.execute(statement)).all())
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
+        async with self._exclusive():
+            connection = await self.session.connection()
+            return list((await connection.execute(statement)).all())
 
     async def execute(self, statement: Any) -> None:
         """Run a statement that returns no rows (a bulk UPDATE or DELETE)."""
-        async with self._lock:
-            try:
-                await self.session.execute(statement)
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
+        async with self._exclusive():
+            await self.session.execute(statement)
 
     async def scalar(self, statement: Any) -> Any:
-        async with self._lock:
-            try:
-                return await self.session.scalar(statement)
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
+        async with self._exclusive():
+            return await self.session.scalar(statement)
 
     async def flush(self) -> None:
-        async with self._lock:
-            try:
-                await self.session.flush()
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
+        async with self._exclusive():
+            await self.session.flush()
 
     async def commit(self) -> None:
-        async with self._lock:
-            try:
+        try:
+            async with self._exclusive():
                 await self.session.commit()
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
-            except sa_exc.PendingRollbackError as error:
-                # A failed write earlier in the unit already rolled all of it back.
-                raise PersistenceError("an earlier error rolled this unit of work back") from error
+        except sa_exc.PendingRollbackError as error:
+            # A failed write earlier in the unit already rolled all of it back.
+            raise PersistenceError("an earlier error rolled this unit of work back") from error
 
     async def rollback(self) -> None:
         async with self._lock:
@@ -207,7 +197,8 @@ class Repository(Generic[M]):
         """
         if not parent_ids:
             return []
-        if self._gate.dialect == "postgresql":
+        lateral = self._gate.dialect == "postgresql"
+        if lateral:
             parents, page = self._lateral_page(parent, parent_ids, ordering, request, *where)
             statement = _read(self.model, page, record).select_from(parents).join(page, true())
         else:
@@ -224,7 +215,7 @@ class Repository(Generic[M]):
         grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, parent.key)].append(row)
-        if self._gate.dialect == "postgresql":
+        if lateral:
             # The outer query does not order; each parent's rows are put in order here.
             backwards = ordering.descending != request.from_end
             for children in grouped.values():
