@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
@@ -107,19 +107,8 @@ class Persona(strawberry.relay.Node):
         first: int = 20,
         order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC,
     ) -> ConversationConnection:
-        viewer = _ctx(info).viewer
-        assert viewer is not None
-        rows = await _ctx(info).rows(
-            select(models.Conversation)
-            .where(
-                models.Conversation.persona_id == UUID(self.id),
-                models.Conversation.owner_id == viewer.id,
-            )
-            .order_by(*_BY_ACTIVITY)
-            .limit(first)
-        )
-        return ConversationConnection(
-            edges=[ConversationEdge(node=Conversation.of(r)) for r in rows]
+        return await _recent_conversations(
+            info, first, models.Conversation.persona_id == UUID(self.id)
         )
 
 
@@ -212,6 +201,21 @@ _BY_ACTIVITY = (
 )
 
 
+async def _recent_conversations(
+    info: Info, first: int, *where: ColumnElement[bool]
+) -> ConversationConnection:
+    """The viewer's most recently active conversations matching ``where``."""
+    viewer = _ctx(info).viewer
+    assert viewer is not None
+    rows = await _ctx(info).rows(
+        select(models.Conversation)
+        .where(models.Conversation.owner_id == viewer.id, *where)
+        .order_by(*_BY_ACTIVITY)
+        .limit(first)
+    )
+    return ConversationConnection(edges=[ConversationEdge(node=Conversation.of(r)) for r in rows])
+
+
 @strawberry.type
 class ConversationEdge:
     node: Conversation
@@ -243,17 +247,7 @@ class Query:
         first: int = 20,
         order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC,
     ) -> ConversationConnection:
-        viewer = _ctx(info).viewer
-        assert viewer is not None
-        rows = await _ctx(info).rows(
-            select(models.Conversation)
-            .where(models.Conversation.owner_id == viewer.id)
-            .order_by(*_BY_ACTIVITY)
-            .limit(first)
-        )
-        return ConversationConnection(
-            edges=[ConversationEdge(node=Conversation.of(r)) for r in rows]
-        )
+        return await _recent_conversations(info, first)
 
     @strawberry.field
     async def personas(self, info: Info, first: int = 20) -> PersonaConnection:
