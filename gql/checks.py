@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql import graphiql
 from persistence.config import DatabaseTarget, DatabaseUrlError, Settings
 from persistence.engine import create_engine
-from persistence.migrations import current_revision, head_revision
+from persistence.health import round_trip
+from persistence.migrations import head_revision
 
 # Settings fields are reported by the environment variable that sets them.
 _ENV_NAMES = {
@@ -139,8 +138,9 @@ async def _database_and_migrations(settings: Settings, target: DatabaseTarget) -
     engine = create_engine(settings, target)
     try:
         try:
-            version = await asyncio.wait_for(_server_version(engine), settings.health_timeout_s)
-            current = await asyncio.wait_for(current_revision(engine), settings.health_timeout_s)
+            database, current = await asyncio.wait_for(
+                round_trip(engine), settings.health_timeout_s
+            )
         except Exception as error:  # every failure to reach the database is reported
             return [
                 _unreachable(target, error, settings.health_timeout_s),
@@ -149,7 +149,7 @@ async def _database_and_migrations(settings: Settings, target: DatabaseTarget) -
     finally:
         await engine.dispose()
     return [
-        Check("database", Outcome.OK, f"{target.display} ({target.dialect} {version})"),
+        Check("database", Outcome.OK, f"{target.display} ({target.dialect} {database.version})"),
         _migrations(current, head_revision()),
     ]
 
@@ -157,12 +157,6 @@ async def _database_and_migrations(settings: Settings, target: DatabaseTarget) -
 def _sqlite_file_exists(target: DatabaseTarget) -> bool:
     database = target.url.database
     return not database or database == ":memory:" or Path(database).exists()
-
-
-async def _server_version(engine: AsyncEngine) -> str:
-    query = "SELECT sqlite_version()" if engine.dialect.name == "sqlite" else "SHOW server_version"
-    async with engine.connect() as connection:
-        return str(await connection.scalar(text(query)))
 
 
 def _driver_error(error: BaseException) -> BaseException:

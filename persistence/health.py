@@ -76,7 +76,7 @@ async def probe(engine: AsyncEngine, timeout_s: float) -> HealthReport:
     dialect = engine.dialect.name
     head = head_revision()
     try:
-        database, current = await asyncio.wait_for(_round_trip(engine), timeout_s)
+        database, current = await asyncio.wait_for(round_trip(engine), timeout_s)
     except TimeoutError:
         database, current = (
             DatabaseHealth(False, dialect, error=f"no answer within {timeout_s:g}s"),
@@ -97,7 +97,8 @@ async def probe(engine: AsyncEngine, timeout_s: float) -> HealthReport:
     return HealthReport(status, database, migrations, pool_usage(engine))
 
 
-async def _round_trip(engine: AsyncEngine) -> tuple[DatabaseHealth, str | None]:
+async def round_trip(engine: AsyncEngine) -> tuple[DatabaseHealth, str | None]:
+    """Connect, read the server's version and the migration revision; raises on failure."""
     dialect = engine.dialect.name
     started = time.perf_counter()
     async with engine.connect() as connection:
