@@ -8,7 +8,7 @@ import uuid
 from contextvars import ContextVar
 
 import orjson
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -25,8 +25,9 @@ def current_request_id() -> str | None:
 
 class RequestId:
     """Gives each HTTP request an id: the caller's ``X-Request-ID`` when it is acceptable,
-    a fresh one otherwise. The id is echoed in the response header, stored in
-    ``scope["state"]["request_id"]`` and visible to logging through :class:`RequestIdLogFilter`.
+    a fresh one otherwise. The id is echoed in the response header, and read with
+    :func:`current_request_id` while the request runs (logging through
+    :class:`RequestIdLogFilter`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -36,9 +37,8 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, REQUEST_ID_HEADER.lower().encode())
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
         rid = incoming if incoming and _ACCEPTABLE_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -60,13 +60,6 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 class BodyTooLarge(Exception):
     """The request body grew past the limit while it was being read."""
 
@@ -83,7 +76,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from gql.metrics import Metrics
+from gql.middleware import current_request_id
 from persistence.instrumentation import QueryStats, track_queries
 
 request_logger = logging.getLogger("concierge.request")
@@ -125,7 +126,7 @@ def _log(
     scope: Scope, status: int, duration_ms: float, queries: QueryStats, observation: Observation
 ) -> None:
     fields = {
-        "request_id": scope.get("state", {}).get("request_id"),
+        "request_id": current_request_id(),
         "method": scope["method"],
         "path": scope["path"],
         "status": status,
