@@ -44,7 +44,7 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path, Undefined
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -148,7 +148,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if selection is not None:
             try:
                 return _complete(selection, source_value)
-            except Exception:
+            except Exception:  # the full path below produces it, or reports the error
                 pass
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
@@ -177,7 +177,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     _check_type(plain.type, value)
                 else:
                     return _coerce(plain.type, value)
-            except Exception:
+            except Exception:  # the full path below produces it, or reports the error
                 pass
             else:
                 # Outside the `try`: errors below arrive located and bubble up past
@@ -254,11 +254,8 @@ def _one(
     return _complete(below, value)
 
 
-def _coerce(leaf: GraphQLLeafType, value: Any) -> Any:
-    coerced = leaf.coerce_output_value(value)
-    if coerced is None or coerced is Undefined:
-        raise FullPath
-    return coerced
+# graphql-core's own leaf completion: the type's coercion, refusing a null result.
+_coerce = PlainFieldExecutionContext.complete_leaf_value
 
 
 def _check_type(object_type: GraphQLObjectType, value: Any) -> None:
