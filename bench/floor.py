@@ -6,7 +6,6 @@ token check: what remains is the database round trip and the JSON."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import statistics
 import time
 import uuid
@@ -18,6 +17,7 @@ from uuid import UUID
 
 import asyncpg
 import orjson
+from strawberry import relay
 
 from bench.workloads import Targets, global_id
 
@@ -153,7 +153,7 @@ class Floor:
         ids = self.targets.conversation_ids
         wanted = global_id("Conversation", ids[n % len(ids)])
         # Decode the global id as a server must.
-        _type, _, raw_id = base64.b64decode(wanted).decode().partition(":")
+        _type, raw_id = relay.from_base64(wanted)
         rows = await self._fetch(connection, BY_ID_SQL, UUID(raw_id), self.targets.operator_id)
         node = None
         if rows:

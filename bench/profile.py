@@ -57,7 +57,7 @@ async def profile_requests(
         for _ in range(requests):
             await client.post("/graphql", content=workload.bodies[0], headers=headers)
         session = profiler.stop()
-    root = profiler.last_session.root_frame() if profiler.last_session else None
+    root = session.root_frame()
     packages: Counter[str] = Counter()
     functions: Counter[str] = Counter()
     stack = [root] if root else []

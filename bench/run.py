@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import naive
@@ -209,11 +208,7 @@ async def run_bench(options: BenchOptions) -> Report:
     finally:
         await engine.dispose()
 
-    dsn = (
-        make_url(settings.database.url.render_as_string(hide_password=False))
-        .set(drivername="postgresql")
-        .render_as_string(hide_password=False)
-    )
+    dsn = settings.database.url.set(drivername="postgresql").render_as_string(hide_password=False)
     measurements: list[Measurement] = []
     # Workload by workload, every server in turn: reads all see the same rows,
     # and the writes (last) change nothing another server reads afterwards.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry import relay
 
 from persistence.demo import DEMO_USERNAME
 from persistence.models import Conversation, User
@@ -53,18 +53,14 @@ ROTATION = 50
 
 
 def global_id(type_name: str, row_id: UUID) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
+    """The Relay global id Concierge gives the row."""
+    return relay.to_base64(type_name, str(row_id))
 
 
 @dataclass(frozen=True)
 class Workload:
     name: str
     bodies: tuple[bytes, ...]
-
-    @property
-    def first_body(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.bodies[0])
-        return decoded
 
 
 @dataclass(frozen=True)
