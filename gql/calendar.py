@@ -73,14 +73,7 @@ _TIMEZONE_HELP = "Show times with this zone's offsets; the date is always in the
 class CalendarQueries:
     @strawberry.field(permission_classes=[IsAuthenticated], description="Your schedule.")
     async def schedule(self, info: Info) -> Schedule:
-        owner_id = info.context.require_viewer().id
-        schedules = info.context.uow.schedules
-        row = await schedules.find(owner_id)
-        if row is None:
-            return Schedule.build(None, [], [])
-        hours = await schedules.weekly_hours(owner_id)
-        today = utcnow().astimezone(scheduling.zone(row.timezone)).date()
-        return Schedule.build(row, hours, await schedules.exceptions(owner_id, today))
+        return await Schedule.load(info.context.uow, info.context.require_viewer().id)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],

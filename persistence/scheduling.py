@@ -65,9 +65,6 @@ class TimeRange:
     def parse(cls, opens: str, closes: str) -> TimeRange:
         return cls(parse_clock(opens), parse_clock(closes))
 
-    def label(self) -> tuple[str, str]:
-        return format_clock(self.start), format_clock(self.end)
-
 
 def parse_clock(text: str) -> int:
     """Minutes since midnight of ``HH:MM`` (``24:00`` allowed); raises ValueError."""

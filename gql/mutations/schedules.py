@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 import strawberry
 
@@ -29,7 +28,6 @@ from gql.mutations.base import (
 )
 from gql.types.schedules import Schedule, ScheduleException, Weekday
 from persistence import models, scheduling
-from persistence.models import utcnow
 from persistence.scheduling import TimeRange
 from persistence.unit_of_work import UnitOfWork
 
@@ -162,17 +160,6 @@ def _settings(input: UpdateScheduleInput) -> dict[str, Any]:
     return settings
 
 
-async def _schedule(uow: UnitOfWork, owner_id: UUID) -> Schedule:
-    row = await uow.schedules.find(owner_id)
-    assert row is not None
-    today = utcnow().astimezone(scheduling.zone(row.timezone)).date()
-    return Schedule.build(
-        row,
-        await uow.schedules.weekly_hours(owner_id),
-        await uow.schedules.exceptions(owner_id, today),
-    )
-
-
 @strawberry.type
 class ScheduleMutations:
     @strawberry.mutation(
@@ -196,8 +183,8 @@ class ScheduleMutations:
                 errors += rejected.errors
             if errors:
                 raise Rejected(*errors)
-            await uow.schedules.update(viewer.id, settings, weekly)
-            return SchedulePayload(schedule=await _schedule(uow, viewer.id))
+            row = await uow.schedules.update(viewer.id, settings, weekly)
+            return SchedulePayload(schedule=await Schedule.load(uow, viewer.id, row))
 
         return await run_mutation(info, SchedulePayload, work)
 

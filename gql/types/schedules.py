@@ -6,12 +6,16 @@ import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Self
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
 
 from persistence import models
-from persistence.scheduling import DEFAULT_RULES, TimeRange, Window, format_clock
+from persistence.models import utcnow
+from persistence.repositories.schedules import rules_of
+from persistence.scheduling import DEFAULT_RULES, TimeRange, Window, format_clock, zone
+from persistence.unit_of_work import UnitOfWork
 
 
 @strawberry.enum(description="A day of the week; weeks start on Monday.")
@@ -71,35 +75,41 @@ class Schedule:
     is_default: bool = strawberry.field(description="True until you save a schedule of your own.")
 
     @classmethod
+    async def load(
+        cls, uow: UnitOfWork, owner_id: UUID, row: models.Schedule | None = None
+    ) -> Self:
+        """The owner's schedule (``row``, when the caller has it already) with its
+        exceptions from today on; the defaults while none is saved."""
+        schedules = uow.schedules
+        row = row or await schedules.find(owner_id)
+        if row is None:
+            return cls.build(None, [], [])
+        today = utcnow().astimezone(zone(row.timezone)).date()
+        hours = await schedules.weekly_hours(owner_id)
+        return cls.build(row, hours, await schedules.exceptions(owner_id, today))
+
+    @classmethod
     def build(
         cls,
         row: models.Schedule | None,
         hours: Sequence[models.OpeningHours],
         exceptions: Sequence[models.ScheduleException],
     ) -> Self:
-        if row is None:
-            weekly = [
-                (weekday, time_range)
-                for weekday, ranges in sorted(DEFAULT_RULES.weekly.items())
-                for time_range in ranges
-            ]
-            settings = DEFAULT_RULES
-        else:
-            weekly = [(h.weekday, TimeRange(h.start_minute, h.end_minute)) for h in hours]
-            settings = row  # type: ignore[assignment]
+        rules = DEFAULT_RULES if row is None else rules_of(row, hours, [])
         return cls(
-            timezone=settings.timezone,
-            slot_minutes=settings.slot_minutes,
-            buffer_minutes=settings.buffer_minutes,
-            minimum_notice_minutes=settings.notice_minutes,
-            horizon_days=settings.horizon_days,
+            timezone=rules.timezone,
+            slot_minutes=rules.slot_minutes,
+            buffer_minutes=rules.buffer_minutes,
+            minimum_notice_minutes=rules.notice_minutes,
+            horizon_days=rules.horizon_days,
             weekly_hours=[
                 OpeningHours(
                     weekday=Weekday(weekday),
                     opens=format_clock(time_range.start),
                     closes=format_clock(time_range.end),
                 )
-                for weekday, time_range in weekly
+                for weekday, ranges in sorted(rules.weekly.items())
+                for time_range in ranges
             ],
             exceptions=[ScheduleException.from_row(e) for e in exceptions],
             is_default=row is None,
