@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, timedelta
 from typing import Any, Self
 from uuid import UUID
@@ -22,13 +21,7 @@ from persistence.repositories.usage import UsageFilter, UsageGrouping
 MAX_RANGE_DAYS = 3 * 366
 
 
-@strawberry.enum(description="What one usage bucket stands for.")
-class UsageGroupBy(enum.Enum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    PERSONA = "persona"
-    CHANNEL = "channel"
+strawberry.enum(UsageGrouping, name="UsageGroupBy", description="What one usage bucket stands for.")
 
 
 @strawberry.input(description="Local dates in each owner's schedule zone, both included.")
@@ -89,11 +82,11 @@ class UsageBucket:
         return Persona.from_row(row) if row else None
 
     @classmethod
-    def of(cls, row: UsageRow, grouping: UsageGroupBy) -> Self:
+    def of(cls, row: UsageRow, grouping: UsageGrouping) -> Self:
         key: Any = row.key
         day = key if isinstance(key, date) else None
-        channel = Channel(key) if grouping is UsageGroupBy.CHANNEL and key is not None else None
-        persona_id = key if grouping is UsageGroupBy.PERSONA else None
+        channel = Channel(key) if grouping is UsageGrouping.CHANNEL and key is not None else None
+        persona_id = key if grouping is UsageGrouping.PERSONA else None
         if day is not None:
             label: str | None = day.isoformat()
         elif persona_id is not None:
@@ -135,7 +128,7 @@ class DashboardQueries:
         self,
         info: Info,
         filter: UsageFilterInput,
-        group_by: UsageGroupBy,
+        group_by: UsageGrouping,
     ) -> list[UsageBucket]:
         if filter.to < filter.from_:
             raise BadUserInput("`filter.to` must not be before `filter.from`", "filter.to")
@@ -147,5 +140,5 @@ class DashboardQueries:
             persona_id=decode_optional_id(filter.persona_id, "Persona", "filter.personaId"),
             customer_id=decode_optional_id(filter.customer_id, "Customer", "filter.customerId"),
         )
-        rows = await info.context.uow.usage.usage(filter_, UsageGrouping(group_by.value))
+        rows = await info.context.uow.usage.usage(filter_, group_by)
         return [UsageBucket.of(row, group_by) for row in rows]
