@@ -115,7 +115,8 @@ async def prepare_database(options: BenchOptions, settings: Settings) -> float |
         await engine.dispose()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -125,7 +126,7 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def serving(app: str, settings: Settings) -> Iterator[str]:
     """Run ``app`` (an ASGI factory) under uvicorn: 1 worker, uvloop, httptools."""
-    port = _free_port()
+    port = free_port()
     env = os.environ | {
         "DATABASE_URL": settings.database_url.get_secret_value(),
         "CONCIERGE_ENV": settings.environment,
@@ -139,7 +140,7 @@ def serving(app: str, settings: Settings) -> Iterator[str]:
     server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
     url = f"http://127.0.0.1:{port}/graphql"
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
         yield url
     finally:
         server.terminate()
@@ -150,7 +151,9 @@ def serving(app: str, settings: Settings) -> Iterator[str]:
             server.wait()
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    """Poll ``url`` until it answers 200; raises RuntimeError if the server exits or
+    stays silent for 30 s."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

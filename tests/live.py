@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
+from bench.run import free_port, wait_until_up
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+__all__ = ["free_port", "serving"]
 
 
 @contextmanager
@@ -30,21 +25,11 @@ def serving(
         server = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(base, server, log_path)
+        try:
+            wait_until_up(f"{base}/healthz", server)
+        except RuntimeError as error:
+            pytest.fail(f"{error}:\n{log_path.read_text()}")
         yield base
     finally:
         server.terminate()
         server.wait(timeout=15)
-
-
-def _wait_until_serving(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited early:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"the server did not answer within 30 s:\n{log_path.read_text()}")
