@@ -133,7 +133,7 @@ def _refuse_transition(message: str) -> Rejected:
 def _status_mutation(status: AppointmentStatus, description: str) -> object:
     async def resolve(info: Info, input: AppointmentIdInput) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
-            appointment = await load_row(uow.appointments, input.id, "Appointment")
+            appointment = await load_row(uow.appointments, input.id, "Appointment", lock=True)
             if status not in TRANSITIONS[appointment.status]:
                 raise _refuse_transition(
                     f"a {appointment.status.value} appointment cannot become {status.value}"
@@ -191,7 +191,7 @@ class AppointmentMutations:
     ) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
             _check_time(input.starts_at, input.duration_minutes)
-            appointment = await load_row(uow.appointments, input.id, "Appointment")
+            appointment = await load_row(uow.appointments, input.id, "Appointment", lock=True)
             if appointment.status not in MOVABLE:
                 raise _refuse_transition(
                     f"a {appointment.status.value} appointment cannot be moved"

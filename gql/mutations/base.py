@@ -51,11 +51,25 @@ def not_found(entity: str, field: str | None = "input.id") -> Rejected:
 
 
 async def load_row(
-    repository: Repository[Any], global_id: relay.GlobalID, type_name: str, field: str = "input.id"
+    repository: Repository[Any],
+    global_id: relay.GlobalID,
+    type_name: str,
+    field: str = "input.id",
+    *,
+    lock: bool = False,
 ) -> Any:
-    """The visible row behind ``global_id``; a foreign, missing or mistyped id is 'not found'."""
+    """The visible row behind ``global_id``; a foreign, missing or mistyped id is 'not found'.
+
+    ``lock`` reads it afresh under a row lock, for changes that depend on its
+    current state (see :meth:`Repository.lock`).
+    """
     row_id = parse_uuid(global_id.node_id) if global_id.type_name == type_name else None
-    row = (await repository.get_many([row_id]))[0] if row_id else None
+    if row_id is None:
+        row = None
+    elif lock:
+        row = await repository.lock(row_id)
+    else:
+        row = (await repository.get_many([row_id]))[0]
     if row is None:
         raise not_found(type_name.lower(), field)
     return row

@@ -135,7 +135,11 @@ class ConversationMutations:
                 )
             )
             conversation = await load_row(
-                uow.conversations, input.conversation_id, "Conversation", "input.conversationId"
+                uow.conversations,
+                input.conversation_id,
+                "Conversation",
+                "input.conversationId",
+                lock=True,
             )
             messages = await uow.messages.append(
                 conversation,

@@ -157,6 +157,22 @@ class Repository(Generic[M]):
         by_id = {row.id: row for row in rows}
         return [by_id.get(id_) for id_ in ids]
 
+    async def lock(self, id_: UUID) -> M | None:
+        """The visible row with this id, read afresh and locked until the unit of work
+        ends; ``None`` if missing or not visible.
+
+        A change that depends on what the row holds now (a status transition, a
+        timestamp that must only move forward) reads it here, so concurrent
+        changes of one row take turns instead of overwriting each other.
+        PostgreSQL locks the row (``FOR UPDATE``); SQLite's writer already holds
+        the whole database (``UnitOfWork(writes=True)``).
+        """
+        statement = self._select(self.model.id == id_).execution_options(populate_existing=True)
+        if self._gate.dialect == "postgresql":
+            statement = statement.with_for_update()
+        rows = await self._gate.scalars(statement)
+        return rows[0] if rows else None
+
     async def count(self, *where: ColumnElement[bool] | None) -> int:
         statement = select(func.count()).select_from(self._select(*where).subquery())
         return int(await self._gate.scalar(statement))

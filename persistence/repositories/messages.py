@@ -62,10 +62,16 @@ class MessageRepository(Repository[Message]):
     ) -> list[Message]:
         """Append ``messages`` in order and move the conversation's last_message_at.
 
-        Each message gets its own microsecond so their order survives any reader.
+        Each message gets its own microsecond so their order survives any reader,
+        and every message is newer than the conversation's last one, so
+        ``last_message_at`` only ever moves forward, to the newest message. That
+        holds under concurrent appends when the caller read ``conversation``
+        with :meth:`Repository.lock`, which makes them take turns.
         """
         self._check_owner(conversation.owner_id)
         start = utcnow()
+        if conversation.last_message_at is not None:
+            start = max(start, conversation.last_message_at + timedelta(microseconds=1))
         for offset, message in enumerate(messages):
             message.conversation_id = conversation.id
             message.created_at = message.updated_at = start + timedelta(microseconds=offset)
