@@ -13,6 +13,7 @@ from gql.context import Info
 from gql.errors import BadUserInput
 from gql.ids import decode_optional_id
 from gql.permissions import IsAuthenticated
+from gql.scalars import BigInt
 from gql.types.personas import Persona
 from persistence.models import Channel
 from persistence.repositories.usage import UsageBucket as UsageRow
@@ -67,8 +68,12 @@ class UsageBucket:
     persona_id: strawberry.Private[UUID | None]
     messages: MessageCounts
     conversations_started: int
-    input_tokens: int
-    output_tokens: int
+    input_tokens: BigInt = strawberry.field(
+        description="Tokens sent to the models; may exceed 2^31."
+    )
+    output_tokens: BigInt = strawberry.field(
+        description="Tokens the models answered with; may exceed 2^31."
+    )
     appointments: AppointmentCounts
     active_customers: int = strawberry.field(
         description="Distinct customers who wrote or were written to."
@@ -105,8 +110,8 @@ class UsageBucket:
                 tool=row.tool_messages,
             ),
             conversations_started=row.conversations_started,
-            input_tokens=row.input_tokens,
-            output_tokens=row.output_tokens,
+            input_tokens=BigInt(row.input_tokens),
+            output_tokens=BigInt(row.output_tokens),
             appointments=AppointmentCounts(
                 pending=row.pending_appointments,
                 confirmed=row.confirmed_appointments,

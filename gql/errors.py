@@ -14,20 +14,65 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
+from gql.middleware import current_request_id
+from persistence.errors import Busy, Unavailable
+
 
 class BadUserInput(GraphQLError):
-    """An argument of a query is invalid (a bad cursor, a page size over the cap)."""
+    """An argument is invalid (a bad cursor, a page size over the cap, a value its
+    type refuses); ``argument`` names it as a path like ``input.messages[1].content``."""
 
-    def __init__(self, message: str, argument: str | None = None) -> None:
+    def __init__(self, message: str, argument: str | None = None, nodes: Any = None) -> None:
         extensions: dict[str, Any] = {"code": "BAD_USER_INPUT"}
         if argument:
             extensions["argument"] = argument
-        super().__init__(message, extensions=extensions)
+        super().__init__(message, nodes, extensions=extensions)
 
 
 def page_size_refused(argument: str, maximum: int) -> BadUserInput:
     """The one refusal of a page size over the cap, wherever it is caught first."""
     return BadUserInput(f"`{argument}` must be between 0 and {maximum}", argument)
+
+
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    """The same error with ``extensions.code`` set."""
+    return GraphQLError(
+        error.message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        {**(error.extensions or {}), "code": code},
+    )
+
+
+# How clients learn that the database could not serve: the request may be retried.
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+DATABASE_BUSY = "DATABASE_BUSY"
+DATABASE_CODES = frozenset({DATABASE_UNAVAILABLE, DATABASE_BUSY})
+
+
+def database_error(cause: Unavailable, located: GraphQLError | None = None) -> GraphQLError:
+    """The error a client gets when the database could not serve: no driver or OS
+    text, a code that says to retry, and the request id (at ``located``'s place
+    in the response, if it is given)."""
+    busy = isinstance(cause, Busy)
+    message = (
+        "The database is busy; retry the request."
+        if busy
+        else "The database is unavailable; retry the request shortly."
+    )
+    return GraphQLError(
+        message,
+        located.nodes if located else None,
+        path=located.path if located else None,
+        extensions={
+            "code": DATABASE_BUSY if busy else DATABASE_UNAVAILABLE,
+            "retryable": True,
+            "requestId": current_request_id(),
+        },
+    )
 
 
 class NotAuthenticated(GraphQLError):

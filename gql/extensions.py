@@ -8,36 +8,46 @@ viewer's lookup in :class:`IdentifyViewer`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     IntValueNode,
+    Lexer,
     ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Source,
+    TokenKind,
     ValueNode,
     VariableNode,
+    get_operation_ast,
+    parse,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.language import InlineFragmentNode
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 
-from gql.errors import BadUserInput, page_size_refused
+from gql.errors import BadUserInput, database_error, page_size_refused, with_code
+from gql.inputs import coerce_variables, input_refusal, locate_literal
 from gql.middleware import current_request_id
+from gql.scalars import MAX_NESTING, InvalidScalar
 from persistence.config import Settings
+from persistence.errors import Unavailable
 
 PAGE_ARGUMENTS = ("first", "last")
 NODE_ID_ARGUMENTS = {"nodes": "ids"}
@@ -45,16 +55,52 @@ NODE_ID_ARGUMENTS = {"nodes": "ids"}
 
 def is_unexpected(error: GraphQLError) -> bool:
     """Only errors raised inside resolvers that are not GraphQL errors are bugs to mask;
-    syntax, validation, permission and bad-input messages stay readable."""
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+    syntax, validation, permission and bad-input messages stay readable, and a
+    database that cannot serve is said so (see :func:`gql.errors.database_error`)."""
+    cause = error.original_error
+    return cause is not None and not isinstance(cause, GraphQLError | InvalidScalar | Unavailable)
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Replaces unexpected errors by one generic message that carries the request id,
-    so a user's report can be matched with the logged traceback."""
+class PresentErrors(MaskErrors):
+    """Gives every error a code clients can switch on, and nothing else away.
+
+    - values a type refuses, in the document, become ``BAD_USER_INPUT`` naming
+      the argument (variables are refused so already, by :class:`RequestLimits`);
+    - a database that cannot serve becomes ``DATABASE_UNAVAILABLE`` or
+      ``DATABASE_BUSY``, retryable, with the request id;
+    - anything else unexpected is masked as ``INTERNAL_SERVER_ERROR`` with the
+      request id, so a user's report can be matched with the logged traceback;
+    - other refused documents are ``GRAPHQL_VALIDATION_FAILED`` (syntax errors
+      are ``GRAPHQL_PARSE_FAILED``, see :class:`BoundedParse`).
+    """
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._present(error) for error in errors]
+
+    def _present(self, error: GraphQLError) -> GraphQLError:
+        if (error.extensions or {}).get("code"):
+            return error
+        if isinstance(error.original_error, Unavailable):
+            return database_error(error.original_error, error)
+        argument = self._literal_argument(error)
+        if argument is not None:
+            return input_refusal(argument, error)
+        if is_unexpected(error):
+            return self.anonymise_error(error)
+        if error.path is None:
+            return with_code(error, "GRAPHQL_VALIDATION_FAILED")
+        return error
+
+    def _literal_argument(self, error: GraphQLError) -> str | None:
+        """The argument path of the literal an error points at, if it points at one."""
+        document = self.execution_context.graphql_document
+        if error.path is not None or not error.nodes or document is None:
+            return None
+        operation = get_operation_ast(document, self.execution_context.operation_name)
+        return locate_literal(document, operation, error.nodes[0])
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         return GraphQLError(
@@ -65,6 +111,58 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()},
         )
+
+
+class BoundedParse(SchemaExtension):
+    """Parses each document once (an LRU cache shared by every request), refusing
+    documents of more than ``max_tokens`` tokens or nesting deeper than
+    :data:`gql.scalars.MAX_NESTING` brackets before the parser, which recurses
+    per level, can run out of stack."""
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            try:
+                context.graphql_document = _parse(context.query, self.max_tokens)
+            except GraphQLError as error:
+                # Raised from here, it reaches the client without passing PresentErrors.
+                raise with_code(error, "GRAPHQL_PARSE_FAILED") from None
+        yield
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    source = Source(query)
+    lexer = Lexer(source)
+    depth = tokens = 0
+    token = lexer.advance()
+    while token.kind is not TokenKind.EOF:
+        tokens += 1
+        if tokens > max_tokens:
+            raise GraphQLSyntaxError(
+                source,
+                token.start,
+                f"Document contains more than {max_tokens} tokens. Parsing aborted.",
+            )
+        if token.kind in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise GraphQLSyntaxError(
+                    source,
+                    token.start,
+                    f"Document nests deeper than {MAX_NESTING} levels. Parsing aborted.",
+                )
+        elif token.kind in _CLOSING:
+            depth -= 1
+        token = lexer.advance()
+    return parse(source, max_tokens=max_tokens)
+
+
+_OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
+_CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
 
 
 class SingleOperation(SchemaExtension):
@@ -87,8 +185,10 @@ class SingleOperation(SchemaExtension):
 
 
 class RequestLimits(SchemaExtension):
-    """Refuses page sizes and ``nodes(ids:)`` batches over their caps, variables included,
-    before anything is resolved."""
+    """Refuses, before anything is resolved: variables their types refuse (as
+    ``BAD_USER_INPUT`` naming the argument), and page sizes and ``nodes(ids:)``
+    batches over their caps, whether given as literals, variables or variables'
+    defaults."""
 
     def __init__(self, max_page_size: int, max_node_ids: int) -> None:
         self.max_page_size = max_page_size
@@ -97,15 +197,21 @@ class RequestLimits(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            operation = _selected_operation(document.definitions, context.operation_name)
-            if operation is not None:
-                self._check(operation.selection_set, fragments, context.variables or {}, set())
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if document is not None and operation is not None:
+            variables = coerce_variables(
+                context.schema._schema, document, operation, context.variables or {}
+            )
+            if isinstance(variables, list):
+                # A result set here stands instead of executing (and of the viewer lookup).
+                context.result = GraphQLExecutionResult(data=None, errors=variables)
+            else:
+                fragments = {
+                    d.name.value: d
+                    for d in document.definitions
+                    if isinstance(d, FragmentDefinitionNode)
+                }
+                self._check(operation.selection_set, fragments, variables, set())
         yield
 
     def _check(
@@ -145,7 +251,12 @@ class IdentifyViewer(SchemaExtension):
     request costs no SQL at all."""
 
     async def on_execute(self) -> AsyncIterator[None]:
-        await self.execution_context.context.identify()
+        context = self.execution_context
+        if context.result is None:
+            try:
+                await context.context.identify()
+            except Unavailable as error:
+                context.result = GraphQLExecutionResult(data=None, errors=[database_error(error)])
         yield
 
 
@@ -158,9 +269,8 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     return [
-        MaskUnexpectedErrors,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=512),
+        PresentErrors,
+        lambda: BoundedParse(settings.max_tokens),
         SingleOperation,
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
@@ -169,20 +279,9 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
 
 
-def _selected_operation(
-    definitions: Any, operation_name: str | None
-) -> OperationDefinitionNode | None:
-    for definition in definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-            operation_name is None or (definition.name and definition.name.value == operation_name)
-        ):
-            return definition
-    return None
-
-
 def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
     if isinstance(node, VariableNode):
-        return variables.get(node.name.value)
+        return variables.get(node.name.value)  # coerced, defaults applied
     if isinstance(node, IntValueNode):
         return int(node.value)
     if isinstance(node, ListValueNode):

@@ -26,9 +26,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gql.context import Services, build_context
+from gql.errors import DATABASE_CODES
+from gql.scalars import MAX_NESTING, json_problem
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+RETRY_AFTER_SECONDS = 1
 # `\u0000` and `\u{0}` in a GraphQL string literal, which no database column can store.
 _NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})", re.IGNORECASE)
 
@@ -193,19 +196,12 @@ def _validate_params(raw: dict[str, Any]) -> GraphQLParams:
     extensions = raw.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError(400, "The `extensions` parameter must be a JSON object or null.")
-    if "\x00" in query or _NUL_ESCAPE.search(query) or _holds_nul(variables):
+    if "\x00" in query or _NUL_ESCAPE.search(query):
         raise RequestError(400, "NUL characters are not allowed in queries or variables.")
+    problem = json_problem(variables, MAX_NESTING)
+    if problem is not None:
+        raise RequestError(400, f"The variables {problem}.")
     return GraphQLParams(query, variables, operation_name, extensions)
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def _wants_html(request: Request) -> bool:
@@ -223,6 +219,13 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def is_database_failure(result: ExecutionResult) -> bool:
+    """Whether the whole request failed because the database could not serve it."""
+    return result.data is None and any(
+        (error.extensions or {}).get("code") in DATABASE_CODES for error in result.errors or ()
+    )
+
+
 def _result_response(result: ExecutionResult, media_type: str) -> Response:
     body: dict[str, Any] = {}
     request_error = is_request_error(result)
@@ -232,6 +235,9 @@ def _result_response(result: ExecutionResult, media_type: str) -> Response:
         body["errors"] = [error.formatted for error in result.errors]
     if result.extensions:
         body["extensions"] = result.extensions
+    if is_database_failure(result):
+        # Nothing was answered and a retry may well succeed: say so to every client.
+        return _json(body, 503, media_type, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
     return _json(body, status, media_type)
 

@@ -384,7 +384,8 @@ class Query(CalendarQueries, DashboardQueries):
         return await root_connection(
             info,
             ordering=APPOINTMENTS_BY_START,
-            filter_=filter_,
+            # The window moves with the clock; the list is "upcoming within N hours".
+            filter_={"upcoming_within_hours": within_hours},
             fetch=lambda request: appointments.find(filter_, APPOINTMENTS_BY_START, request),
             count=lambda: appointments.count_matching(filter_),
             node=Appointment.from_row,

@@ -20,6 +20,7 @@ from gql.middleware import current_request_id
 from gql.mutations import Mutation
 from gql.observability import OperationName
 from gql.queries import Query
+from gql.scalars import SCALAR_MAP, SCALAR_OVERRIDES
 from gql.types.appointments import Appointment
 from gql.types.conversations import Conversation, Message
 from gql.types.customers import Customer
@@ -63,7 +64,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         types=[*NODE_TYPES, *ERROR_TYPES],
         extensions=extensions,
-        config=StrawberryConfig(relay_max_results=settings.max_page_size),
+        config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),
+        scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=PlainFieldExecutionContext,
     )
 

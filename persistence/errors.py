@@ -46,16 +46,27 @@ class IntegrityViolation(PersistenceError):
 
 
 class Unavailable(PersistenceError):
-    """The database cannot be reached or did not answer in time."""
+    """The database cannot be reached or did not answer in time; worth retrying."""
 
 
+class Busy(Unavailable):
+    """The database could not serve this now: a lock it waited for too long, a
+    deadlock, a serialization failure. Retrying usually succeeds."""
+
+
+# SQLite's messages are fixed English text (it has no message catalogues); its
+# unique violations name the columns, not the constraint.
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
-_POSTGRES_CONSTRAINT = re.compile(r'constraint "([^"]+)"')
-_POSTGRES_STRING_TOO_LONG = "22001"
+_SQLITE_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+_SQLITE_CONSTRAINT = 19
+_SQLITE_CONSTRAINT_UNIQUE = frozenset({2067, 1555})  # UNIQUE, PRIMARYKEY
+_SQLITE_CONSTRAINT_TRIGGER = 1811
+# The file cannot be used: IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
+_SQLITE_UNUSABLE = frozenset({10, 11, 13, 14, 15, 26})
 
 
 def _unique_constraints() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Constraint name → (table, columns); SQLite reports columns, PostgreSQL names."""
+    """Constraint name → (table, columns) of every unique constraint."""
     found: dict[str, tuple[str, tuple[str, ...]]] = {}
     for table in Base.metadata.tables.values():
         for constraint in table.constraints:
@@ -72,31 +83,88 @@ def _entity(table: str) -> str:
     return table.removesuffix("s")
 
 
-# character_not_in_repertoire, untranslatable_character: PostgreSQL text cannot hold NUL.
-_POSTGRES_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+# PostgreSQL's SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html):
+# the same whatever language the server writes its messages in.
+_UNIQUE_VIOLATION = "23505"
+_EXCLUSION_VIOLATION = "23P01"
+_STRING_TOO_LONG = "22001"
+_NUMBER_OUT_OF_RANGE = "22003"
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})  # NUL characters in text
+_QUERY_CANCELED = "57014"  # statement_timeout
+_BUSY = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock not available
+# connection exceptions, insufficient resources (too many connections), operator intervention
+_UNAVAILABLE_CLASSES = ("08", "53", "57P")
 
 
-def translate(error: sa_exc.DBAPIError) -> PersistenceError:
-    """Map a driver error to the domain hierarchy; the original stays as ``__cause__``."""
-    message = str(error.orig)
-    if NO_OVERLAP in message:
+def translate(error: BaseException) -> PersistenceError | None:
+    """The domain error a failure of the database or of the way to it stands for
+    (``None`` if it is none of those); the original stays as ``__cause__``.
+
+    Decided by SQLSTATE and the constraint's name on PostgreSQL and by result
+    codes on SQLite, never by reading message text a server may translate.
+    """
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection became free in time
+        return Unavailable("no database connection became free in time")
+    if isinstance(error, OSError | TimeoutError):  # refused, reset, or no answer in time
+        return Unavailable("the database is unavailable")
+    if not isinstance(error, sa_exc.DBAPIError):
+        return None
+    orig = error.orig
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return _translate_sqlite(sqlite_code, str(orig))
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        constraint = getattr(getattr(orig, "__cause__", None), "constraint_name", None)
+        return _translate_postgres(sqlstate, constraint)
+    return _by_kind(error)
+
+
+def _translate_postgres(sqlstate: str, constraint: str | None) -> PersistenceError:
+    if sqlstate == _EXCLUSION_VIOLATION and constraint == NO_OVERLAP:
         return Overlap()
-    if getattr(error.orig, "sqlstate", None) == _POSTGRES_STRING_TOO_LONG:
+    if sqlstate == _UNIQUE_VIOLATION and constraint in _UNIQUES:
+        table, columns = _UNIQUES[constraint]
+        return Conflict(_entity(table), _user_facing(columns))
+    if sqlstate == _STRING_TOO_LONG:
         # SQLite reports the same rule as a failed CHECK; both backends say it alike.
         return IntegrityViolation("a value is longer than its field allows")
-    if getattr(error.orig, "sqlstate", None) in _POSTGRES_UNSTORABLE_TEXT:
+    if sqlstate == _NUMBER_OUT_OF_RANGE:
+        return IntegrityViolation("a number is out of its field's range")
+    if sqlstate in _UNSTORABLE_TEXT:
         return IntegrityViolation("text must not contain NUL characters")
-    if isinstance(error, sa_exc.IntegrityError):
-        sqlite_unique = _SQLITE_UNIQUE.search(message)
-        if sqlite_unique:
-            qualified = [part.strip() for part in sqlite_unique.group(1).split(",")]
+    if sqlstate in _BUSY:
+        return Busy("the database is busy")
+    if sqlstate == _QUERY_CANCELED:
+        return Unavailable("the database did not answer in time")
+    if sqlstate.startswith(_UNAVAILABLE_CLASSES):
+        return Unavailable("the database is unavailable")
+    if sqlstate.startswith("23"):
+        return IntegrityViolation("the change breaks a data integrity rule")
+    return PersistenceError("the database rejected the operation")
+
+
+def _translate_sqlite(code: int, message: str) -> PersistenceError:
+    if code & 0xFF in _SQLITE_BUSY:
+        return Busy("the database is busy")
+    if code == _SQLITE_CONSTRAINT_TRIGGER and message == NO_OVERLAP:
+        return Overlap()
+    if code in _SQLITE_CONSTRAINT_UNIQUE:
+        found = _SQLITE_UNIQUE.search(message)
+        if found:
+            qualified = [part.strip() for part in found.group(1).split(",")]
             table = qualified[0].split(".")[0]
             columns = tuple(part.split(".")[1] for part in qualified)
             return Conflict(_entity(table), _user_facing(columns))
-        named = _POSTGRES_CONSTRAINT.search(message)
-        if named and named.group(1) in _UNIQUES:
-            table, columns = _UNIQUES[named.group(1)]
-            return Conflict(_entity(table), _user_facing(columns))
+    if code & 0xFF == _SQLITE_CONSTRAINT:
+        return IntegrityViolation("the change breaks a data integrity rule")
+    if code & 0xFF in _SQLITE_UNUSABLE:
+        return Unavailable("the database is unavailable")
+    return PersistenceError("the database rejected the operation")
+
+
+def _by_kind(error: sa_exc.DBAPIError) -> PersistenceError:
+    if isinstance(error, sa_exc.IntegrityError):
         return IntegrityViolation("the change breaks a data integrity rule")
     if (
         isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)

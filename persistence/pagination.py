@@ -5,21 +5,50 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, literal, tuple_
 
+from persistence.models import supported_instant
+
 Row = TypeVar("Row")
 KeyValue = datetime | UUID | str | int
 Key = tuple[KeyValue, ...]
 
+
+def _instant(value: str) -> datetime:
+    """A cursor's timestamp: ISO text with an offset, within the supported calendar."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.utcoffset() is None:
+        raise ValueError("a cursor's time has an offset")
+    instant = parsed.astimezone(UTC)  # OverflowError at the very ends of the calendar
+    if not supported_instant(instant):
+        raise ValueError("a cursor's time lies within the supported calendar")
+    return instant
+
+
+def _text_of(kind: type) -> Callable[[Any], KeyValue]:
+    def parse(value: Any) -> KeyValue:
+        if not isinstance(value, str):
+            raise TypeError(f"expected text, got {type(value).__name__}")
+        return kind(value)  # type: ignore[no-any-return]
+
+    return parse
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
 _PARSERS: dict[type, Callable[[Any], KeyValue]] = {
-    datetime: datetime.fromisoformat,
-    UUID: UUID,
-    str: str,
-    int: int,
+    datetime: _text_of(_instant),  # type: ignore[arg-type]
+    UUID: _text_of(UUID),
+    str: _text_of(str),
+    int: _integer,
 }
 
 
@@ -63,13 +92,9 @@ class Ordering(Generic[Row]):
         if len(raw) != len(self.types):
             raise InvalidCursor(f"cursor does not fit the {self.name} ordering")
         try:
-            key = tuple(_PARSERS[kind](value) for kind, value in zip(self.types, raw, strict=True))
-        except (AttributeError, TypeError, ValueError) as exc:  # UUID(int) raises AttributeError
+            return tuple(_PARSERS[kind](value) for kind, value in zip(self.types, raw, strict=True))
+        except (TypeError, ValueError, OverflowError) as exc:
             raise InvalidCursor(f"cursor does not fit the {self.name} ordering") from exc
-        if any(isinstance(value, datetime) and value.utcoffset() is None for value in key):
-            # A naive time would be refused later, when bound to SQL, as an unexpected error.
-            raise InvalidCursor(f"cursor does not fit the {self.name} ordering")
-        return key
 
 
 def _text(value: KeyValue) -> str:

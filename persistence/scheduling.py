@@ -14,10 +14,11 @@ Wall-clock rules, instants out:
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 MINUTES_PER_DAY = 24 * 60
 MAX_DURATION_MINUTES = MINUTES_PER_DAY
@@ -29,7 +30,7 @@ class ScheduleProblem(ValueError):
 
 class UnknownTimeZone(ScheduleProblem):
     def __init__(self, name: str) -> None:
-        super().__init__(f"unknown time zone {name!r}; use an IANA name like Europe/Berlin")
+        super().__init__(f"unknown time zone {name[:64]!r}; use an IANA name like Europe/Berlin")
         self.name = name
 
 
@@ -46,11 +47,22 @@ class OverlappingRanges(ScheduleProblem):
         self.other = other
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def zone(name: str) -> ZoneInfo:
-    """The IANA time zone ``name``; raises :class:`UnknownTimeZone`."""
+    """The IANA time zone ``name``; raises :class:`UnknownTimeZone`.
+
+    Only names of the time zone database are zones: a folder of it (``Europe``),
+    a path or any other text is not, whatever files the system happens to have.
+    """
+    if name not in _known_zones():
+        raise UnknownTimeZone(name)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise UnknownTimeZone(name) from exc
 
 

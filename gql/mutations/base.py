@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 import strawberry
 from strawberry import relay
 
@@ -91,6 +92,22 @@ def check_length(
         )
     if len(value) > maximum:
         return invalid(f"must be at most {maximum} characters", field)
+    return None
+
+
+# A JSON document stored with a row (a conversation's provider settings, a
+# message's extra data): room for settings and metadata, not for payloads.
+MAX_JSON_BYTES = 64 * 1024
+
+
+def check_json_object(value: object, field: str) -> ValidationError | None:
+    """``value`` (if given) must be a JSON object of at most :data:`MAX_JSON_BYTES`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return invalid("must be a JSON object", field)
+    if len(orjson.dumps(value)) > MAX_JSON_BYTES:
+        return invalid(f"must be at most {MAX_JSON_BYTES} bytes as JSON", field)
     return None
 
 

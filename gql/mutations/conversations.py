@@ -6,9 +6,11 @@ from strawberry.scalars import JSON
 
 from gql.context import Info
 from gql.errors import ValidationError
+from gql.inputs import field_path
 from gql.mutations.base import (
     Payload,
     Rejected,
+    check_json_object,
     check_length,
     invalid,
     load_row,
@@ -23,6 +25,8 @@ from persistence.unit_of_work import UnitOfWork
 
 MAX_MESSAGES_PER_CALL = 100
 CONTENT_MAX = 100_000
+# A message's token counts: far beyond any model's window, well within the columns.
+MAX_TOKENS_PER_MESSAGE = 10_000_000
 
 
 @strawberry.input
@@ -62,21 +66,21 @@ class PostMessagesPayload(Payload):
 
 
 def _check_message(message: MessageInput, index: int) -> list[ValidationError | None]:
-    path = f"input.messages.{index}"
+    def field(name: str) -> str:
+        return field_path("input", "messages", index, name)
+
     return [
-        check_length(message.content, f"{path}.content", maximum=CONTENT_MAX),
-        check_length(message.thinking, f"{path}.thinking", maximum=CONTENT_MAX),
+        check_length(message.content, field("content"), maximum=CONTENT_MAX),
+        check_length(message.thinking, field("thinking"), maximum=CONTENT_MAX),
         *(
-            invalid("must not be negative", f"{path}.{name}")
+            invalid(f"must be between 0 and {MAX_TOKENS_PER_MESSAGE}", field(name))
             for name, value in (
                 ("inputTokens", message.input_tokens),
                 ("outputTokens", message.output_tokens),
             )
-            if value is not None and value < 0
+            if value is not None and not 0 <= value <= MAX_TOKENS_PER_MESSAGE
         ),
-        None
-        if message.extra_data is None or isinstance(message.extra_data, dict)
-        else invalid("must be a JSON object", f"{path}.extraData"),
+        check_json_object(message.extra_data, field("extraData")),
     ]
 
 
@@ -90,9 +94,7 @@ class ConversationMutations:
             reject_invalid(
                 check_length(input.title, "input.title", minimum=1, maximum=200),
                 check_length(input.provider_type, "input.providerType", maximum=50),
-                None
-                if input.provider_config is None or isinstance(input.provider_config, dict)
-                else invalid("must be a JSON object", "input.providerConfig"),
+                check_json_object(input.provider_config, "input.providerConfig"),
             )
             persona = (
                 await load_row(uow.personas, input.persona_id, "Persona", "input.personaId")

@@ -7,11 +7,11 @@ import base64
 import binascii
 import functools
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+import orjson
 import strawberry
 from aiodataloader import DataLoader
 from strawberry import relay
@@ -49,27 +49,54 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
         return await self.counter()
 
 
-class CursorCodec:
-    """Cursors are base64 of the ordering, a fingerprint of the filter, and the
-    row's key values: a cursor only resumes the list it came from."""
+# A cursor is a few dozen characters; anything much longer is not one of ours.
+MAX_CURSOR_LENGTH = 512
 
-    def __init__(self, ordering: Ordering[Any], filter_: object = None) -> None:
+
+def fingerprint(identity: object) -> str:
+    """A short, stable digest of what identifies a list (its filter, its parent).
+
+    The same on every process and every run: values are written as canonical
+    JSON (sorted keys, sets as sorted lists), never with ``repr``.
+    """
+    canonical = orjson.dumps(
+        identity, default=_canonical, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    )
+    return hashlib.blake2s(canonical, digest_size=6).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, UUID):  # asyncpg's own UUID class is one, but not orjson's
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(str(item) for item in value)
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+class CursorCodec:
+    """Cursors are base64 of the ordering, a fingerprint of the list's identity, and
+    the row's key values: a cursor only resumes the list it came from."""
+
+    def __init__(self, ordering: Ordering[Any], identity: object = None) -> None:
         self.ordering = ordering
-        self.tag = hashlib.blake2s(repr(filter_).encode(), digest_size=6).hexdigest()
+        self.tag = fingerprint(identity)
 
     def encode(self, key: Key) -> str:
         payload = [self.ordering.name, self.tag, *self.ordering.dump(key)]
-        return base64.urlsafe_b64encode(
-            json.dumps(payload, separators=(",", ":")).encode()
-        ).decode()
+        return base64.urlsafe_b64encode(orjson.dumps(payload)).decode()
 
     def decode(self, cursor: str, argument: str) -> Key:
+        """The key values of ``cursor``; raises BadUserInput for anything this list
+        did not issue, whatever it decodes to."""
+        invalid = BadUserInput(f"`{argument}` is not a valid cursor", argument)
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise invalid
         try:
-            payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        except (binascii.Error, ValueError, UnicodeError) as exc:
-            raise BadUserInput(f"`{argument}` is not a valid cursor", argument) from exc
+            payload = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (binascii.Error, ValueError, UnicodeError) as exc:  # orjson's error is a ValueError
+            raise invalid from exc
         if not isinstance(payload, list) or len(payload) < 2:
-            raise BadUserInput(f"`{argument}` is not a valid cursor", argument)
+            raise invalid
         name, tag, *values = payload
         if name != self.ordering.name or tag != self.tag:
             raise BadUserInput(
@@ -78,7 +105,7 @@ class CursorCodec:
         try:
             return self.ordering.load(values)
         except InvalidCursor as exc:
-            raise BadUserInput(f"`{argument}` is not a valid cursor", argument) from exc
+            raise invalid from exc
 
 
 def page_request(

@@ -3,7 +3,15 @@
 from sqlalchemy import CheckConstraint, Enum, String, func
 
 from persistence.models.appointments import NO_OVERLAP, Appointment, AppointmentEvent
-from persistence.models.base import Base, Entity, new_id, utcnow
+from persistence.models.base import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    Base,
+    Entity,
+    new_id,
+    supported_instant,
+    utcnow,
+)
 from persistence.models.conversations import Conversation, Message
 from persistence.models.customers import Customer
 from persistence.models.enums import (
@@ -39,6 +47,8 @@ def _bound_string_lengths() -> None:
 _bound_string_lengths()
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
     "NO_OVERLAP",
     "Appointment",
     "AppointmentChange",
@@ -61,5 +71,6 @@ __all__ = [
     "default_ai_settings",
     "default_voice_settings",
     "new_id",
+    "supported_instant",
     "utcnow",
 ]

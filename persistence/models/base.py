@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -21,6 +21,20 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The calendar Concierge works in: a year's margin at both ends of Python's, so
+# that shifting any supported date or instant into a time zone, or by days,
+# weeks or months, never leaves the calendar.
+EARLIEST_DATE = date(2, 1, 1)
+LATEST_DATE = date(9998, 12, 31)
+_EARLIEST_INSTANT = datetime.combine(EARLIEST_DATE, time.min, UTC)
+_LATEST_INSTANT = datetime.combine(LATEST_DATE, time.max, UTC)
+
+
+def supported_instant(value: datetime) -> bool:
+    """Whether an aware instant lies within the supported calendar."""
+    return _EARLIEST_INSTANT <= value <= _LATEST_INSTANT
 
 
 def new_id() -> UUID:

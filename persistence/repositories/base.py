@@ -43,8 +43,8 @@ class SessionGate:
         async with self._lock:
             try:
                 yield
-            except sa_exc.DBAPIError as error:
-                raise translate(error) from error
+            except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError) as error:
+                raise (translate(error) or PersistenceError(str(error))) from error
 
     async def scalars(self, statement: Any) -> list[Any]:
         async with self._exclusive():

@@ -151,6 +151,26 @@ async def test_upcoming_appointments_are_the_active_ones_of_the_next_hours(api):
     assert wider["totalCount"] == 2
 
 
+async def test_upcoming_appointments_can_be_paged_with_their_cursors(api):
+    ada = api.as_(await api.sign_up("ada"))
+    await set_schedule(ada)
+    customer = await add_customer(ada)
+    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=2)
+    for hour in range(3):
+        await booked(ada, customer, soon + timedelta(hours=hour))
+    page = """query($after: String) { upcomingAppointments(withinHours: 24, first: 1,
+      after: $after) { edges { node { startsAt } } pageInfo { hasNextPage endCursor } } }"""
+
+    seen, after = [], None
+    for _ in range(3):
+        data = (await ada.data(page, {"after": after}))["upcomingAppointments"]
+        seen += [datetime.fromisoformat(e["node"]["startsAt"]) for e in data["edges"]]
+        after = data["pageInfo"]["endCursor"]
+
+    assert seen == [soon + timedelta(hours=hour) for hour in range(3)]
+    assert data["pageInfo"]["hasNextPage"] is False
+
+
 async def test_upcoming_hours_are_bounded(api):
     ada = api.as_(await api.sign_up("ada"))
 

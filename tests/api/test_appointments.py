@@ -110,7 +110,6 @@ async def test_book_appointment_creates_a_pending_appointment(operator, customer
 @pytest.mark.parametrize(
     ("starts_at", "minutes", "fields", "field"),
     [
-        (f"{MONDAY.isoformat()}T09:00:00", 30, {}, "input.startsAt"),
         (MONDAY_9.isoformat(), 0, {}, "input.durationMinutes"),
         (MONDAY_9.isoformat(), 24 * 60 + 1, {}, "input.durationMinutes"),
         (MONDAY_9.isoformat(), 30, {"notes": "x" * 2001}, "input.notes"),
@@ -122,6 +121,36 @@ async def test_book_appointment_refuses_invalid_input(
     payload = await book(operator, customer.id, starts_at, minutes, **fields)
 
     assert user_errors(payload) == [("ValidationError", "VALIDATION", field)]
+    assert await appointment_count(db) == 0
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        f"{MONDAY.isoformat()}T09:00:00",  # no offset: in which zone?
+        "0001-01-01T00:00:00+14:00",  # before the calendar begins, in UTC
+        "9999-12-31T23:59:59.999999-14:00",  # after it ends
+        "9998-12-31T23:00:00-14:00",  # within the year, but past the end in UTC
+        "monday at nine",
+    ],
+)
+async def test_book_appointment_refuses_a_start_the_datetime_scalar_refuses(
+    operator, customer, db, starts_at
+):
+    body = await operator.api.query(
+        BOOK,
+        {
+            "input": {
+                "customerId": global_id("Customer", customer.id),
+                "startsAt": starts_at,
+                "durationMinutes": 30,
+            }
+        },
+    )
+
+    error = body["errors"][0]
+    assert body.get("data") is None
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "input.startsAt"}
     assert await appointment_count(db) == 0
 
 
@@ -223,12 +252,14 @@ async def test_reschedule_refuses_invalid_times_missing_ids_and_closed_appointme
         data = await operator.api.data(RESCHEDULE, {"input": input_})
         return data["rescheduleAppointment"]
 
-    naive = await reschedule(id=done_id, startsAt=f"{MONDAY.isoformat()}T12:00:00")
+    naive = await operator.api.query(
+        RESCHEDULE, {"input": {"id": done_id, "startsAt": f"{MONDAY.isoformat()}T12:00:00"}}
+    )
     too_long = await reschedule(id=done_id, startsAt=at(12), durationMinutes=-5)
     missing = await reschedule(id=global_id("Appointment", new_id()), startsAt=at(12))
     closed = await reschedule(id=done_id, startsAt=at(12))
 
-    assert user_errors(naive) == [("ValidationError", "VALIDATION", "input.startsAt")]
+    assert naive["errors"][0]["extensions"]["argument"] == "input.startsAt"
     assert user_errors(too_long) == [("ValidationError", "VALIDATION", "input.durationMinutes")]
     assert user_errors(missing) == [("NotFoundError", "NOT_FOUND", "input.id")]
     assert user_errors(closed) == [("InvalidTransition", "INVALID_TRANSITION", None)]

@@ -68,7 +68,7 @@ async def test_a_later_invalid_message_stops_the_whole_post(operator, seed, db):
     )
 
     assert user_errors(data["postMessages"]) == [
-        ("ValidationError", "VALIDATION", "input.messages.2.content")
+        ("ValidationError", "VALIDATION", "input.messages[2].content")
     ]
     assert await stored_state(db, conversation.id) == before
 

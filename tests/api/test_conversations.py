@@ -167,13 +167,13 @@ async def test_post_messages_appends_them_in_order_and_moves_last_message_at(ope
     [
         ([], "input.messages"),
         ([message("m")] * 101, "input.messages"),
-        ([message("ok"), message("x" * 100_001)], "input.messages.1.content"),
-        ([message("ok", thinking="x" * 100_001)], "input.messages.0.thinking"),
-        ([message("ok"), message("ok", inputTokens=-1)], "input.messages.1.inputTokens"),
-        ([message("ok", outputTokens=-2)], "input.messages.0.outputTokens"),
+        ([message("ok"), message("x" * 100_001)], "input.messages[1].content"),
+        ([message("ok", thinking="x" * 100_001)], "input.messages[0].thinking"),
+        ([message("ok"), message("ok", inputTokens=-1)], "input.messages[1].inputTokens"),
+        ([message("ok", outputTokens=-2)], "input.messages[0].outputTokens"),
         (
             [message("ok"), message("ok"), message("ok", extraData="x")],
-            "input.messages.2.extraData",
+            "input.messages[2].extraData",
         ),
     ],
 )

@@ -8,6 +8,7 @@ racers commit in, the row and its history agree.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import datetime, timedelta
 
 from tests.api.test_appointment_lifecycle import change, given_an_appointment, reschedule
@@ -31,7 +32,7 @@ def assert_history_agrees(node: dict) -> None:
     events = node["history"]
     assert events[0]["change"] == "BOOKED"
     assert (events[-1]["status"], events[-1]["startsAt"]) == (node["status"], node["startsAt"])
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert (before["status"], before["startsAt"]) != (after["status"], after["startsAt"])
 
 
@@ -99,8 +100,8 @@ async def test_parallel_posts_leave_last_message_at_on_the_newest_message(operat
 
     assert all(r["postMessages"]["errors"] == [] for r in results)
     read = await operator.api.data(
-        """query($id: ID!) { node(id: $id) { ... on Conversation {
-             lastMessageAt messageCount messages(first: 100) { edges { node { createdAt } } } } } }""",
+        """query($id: ID!) { node(id: $id) { ... on Conversation { lastMessageAt messageCount
+             messages(first: 100) { edges { node { createdAt } } } } } }""",
         {"id": conversation},
     )
     node = read["node"]

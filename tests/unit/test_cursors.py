@@ -3,14 +3,18 @@ anything else is refused as InvalidCursor before it reaches SQL."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
 
-from persistence.models import new_id
+from gql.types.connection import fingerprint
+from persistence.models import AppointmentStatus, new_id
 from persistence.pagination import InvalidCursor, PageRequest
-from persistence.repositories.appointments import APPOINTMENTS_BY_START
+from persistence.repositories.appointments import APPOINTMENTS_BY_START, AppointmentFilter
 from persistence.repositories.conversations import CONVERSATIONS_BY_ACTIVITY
 from persistence.repositories.customers import CUSTOMERS_NEWEST_FIRST
 from persistence.repositories.personas import PERSONAS_BY_NAME
@@ -63,6 +67,11 @@ def test_a_cursor_written_in_another_utc_offset_loads_as_the_same_instant():
         pytest.param([{"t": 1}, str(AN_ID)], id="object-for-timestamp"),
         pytest.param(["2025-03-01T09:30:15", str(AN_ID)], id="timestamp-without-offset"),
         pytest.param([str(AN_ID), A_TIME.isoformat()], id="values-swapped"),
+        pytest.param([True, str(AN_ID)], id="boolean-for-timestamp"),
+        pytest.param(["0001-01-01T00:00:00+14:00", str(AN_ID)], id="before-the-calendar"),
+        pytest.param(["9999-12-31T23:59:59.999999-14:00", str(AN_ID)], id="after-the-calendar"),
+        pytest.param(["0001-06-01T00:00:00+00:00", str(AN_ID)], id="before-supported-years"),
+        pytest.param(["9999-06-01T00:00:00+00:00", str(AN_ID)], id="after-supported-years"),
     ],
 )
 def test_a_malformed_cursor_is_refused_as_invalid(raw):
@@ -92,3 +101,40 @@ def test_new_ids_are_uuid_version_7_and_increase():
     assert first.version == 7
     assert second.version == 7
     assert first < second
+
+
+FILTER = AppointmentFilter(
+    statuses=frozenset(AppointmentStatus), customer_id=AN_ID, starts_from=A_TIME
+)
+
+
+def test_a_fingerprint_ignores_the_order_sets_happen_to_iterate_in():
+    reordered = AppointmentFilter(
+        statuses=frozenset(reversed(list(AppointmentStatus))), customer_id=AN_ID, starts_from=A_TIME
+    )
+
+    assert fingerprint(FILTER) == fingerprint(reordered)
+    assert fingerprint(FILTER) != fingerprint(AppointmentFilter(customer_id=AN_ID))
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "12345"])
+def test_a_fingerprint_is_the_same_in_every_process(seed):
+    program = (
+        "from datetime import datetime; from uuid import UUID;"
+        "from persistence.models import AppointmentStatus;"
+        "from persistence.repositories.appointments import AppointmentFilter;"
+        "from gql.types.connection import fingerprint;"
+        "print(fingerprint(AppointmentFilter(statuses=frozenset(AppointmentStatus),"
+        f" customer_id=UUID('{AN_ID}'),"
+        f" starts_from=datetime.fromisoformat('{A_TIME.isoformat()}'))))"
+    )
+
+    other = subprocess.run(
+        [sys.executable, "-c", program],
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert other.stdout.strip() == fingerprint(FILTER)
