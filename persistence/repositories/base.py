@@ -83,7 +83,7 @@ class SessionGate:
             raise PersistenceError("an earlier error rolled this unit of work back") from error
 
     async def rollback(self) -> None:
-        async with self._lock:
+        async with self._exclusive():
             await self.session.rollback()
 
     async def begin_writing(self) -> None:
@@ -91,7 +91,7 @@ class SessionGate:
         so a unit that read first cannot lose the upgrade race to another writer."""
         if self.dialect != "sqlite":
             return
-        async with self._lock:
+        async with self._exclusive():
             if self.session.in_transaction():
                 await self.session.commit()  # only reads so far: nothing to lose, rows stay loaded
             await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
@@ -101,7 +101,7 @@ class SessionGate:
             await self.session.close()
 
     async def delete(self, row: Any) -> None:
-        async with self._lock:
+        async with self._exclusive():
             await self.session.delete(row)
 
     def add(self, row: Any) -> None:
