@@ -37,7 +37,7 @@ async def german_postgres() -> AsyncIterator[Database]:
                 await connection.execute(
                     text(f"ALTER DATABASE \"{name}\" SET lc_messages = '{GERMAN}'")
                 )
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 pytest.fail(
                     f"PostgreSQL cannot speak German ({exc}); `make test` runs "
                     ".ci/ensure-postgres, which generates the locale and restarts the server"
