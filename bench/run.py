@@ -27,7 +27,7 @@ from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
 from bench.workloads import Targets, Workload, find_targets, workloads
 from gql.app import create_app
-from gql.auth import hash_password, issue_token
+from gql.auth import Passwords, issue_token
 from gql.cli import DEMO_PASSWORD
 from persistence import migrations
 from persistence.config import Settings, normalise_database_url
@@ -103,7 +103,7 @@ async def prepare_database(options: BenchOptions, settings: Settings) -> float |
         started = time.perf_counter()
         await seed_demo(
             engine,
-            hashed_password=hash_password(DEMO_PASSWORD),
+            hashed_password=Passwords(settings).hash_now(DEMO_PASSWORD),
             size=size,
             seed=options.seed,
             reset=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gql.auth import hash_password
+from gql.auth import Passwords
 from persistence.config import get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import Role, User
@@ -17,7 +17,9 @@ async def ensure_admin(email: str, username: str, password: str) -> str:
     """
     if len(password) < 10:
         raise ValueError("the password needs at least 10 characters")
-    engine = create_engine(get_settings())
+    settings = get_settings()
+    hashed = await Passwords(settings).hash(password)
+    engine = create_engine(settings)
     try:
         async with UnitOfWork(create_session_factory(engine), Scope.admin(), writes=True) as uow:
             user = await uow.users.find_by_login(email)
@@ -25,14 +27,14 @@ async def ensure_admin(email: str, username: str, password: str) -> str:
                 user = User(
                     email=email,
                     username=username,
-                    hashed_password=hash_password(password),
+                    hashed_password=hashed,
                     role=Role.ADMIN,
                 )
                 await uow.users.add(user)
                 outcome = f"created administrator {user.email}"
             else:
                 user.role, user.is_active = Role.ADMIN, True
-                user.hashed_password = hash_password(password)
+                user.hashed_password = hashed
                 await uow.users.save(user)
                 outcome = f"promoted {user.email} to administrator"
             await uow.commit()

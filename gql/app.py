@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from gql import graphiql
+from gql.auth import Passwords
 from gql.context import Services
 from gql.http import GraphQLEndpoint
 from gql.metrics import Metrics
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         engine=engine,
         session_factory=create_session_factory(engine),
         started_at=time.monotonic(),
+        passwords=Passwords(settings),
     )
     graphql = GraphQLEndpoint(
         services,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -13,32 +14,60 @@ from persistence.config import Settings
 from persistence.models import User
 from persistence.unit_of_work import UnitOfWork
 
-_hasher = PasswordHasher()
-# Verifying against this when the login is unknown costs the same as a real check,
-# so response times do not reveal which accounts exist.
-_DECOY_HASH = _hasher.hash("concierge-decoy-password")
 _ALGORITHM = "HS256"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class Passwords:
+    """argon2id password hashes at the configured cost, computed off the event loop.
 
-
-async def authenticate(uow: UnitOfWork, login: str, password: str) -> User | None:
-    """The active user with these credentials, or ``None`` (never says which part was wrong).
-
-    Rehashes the stored password when the hashing parameters have changed.
+    A hash costs tens of milliseconds of CPU by design; on the event loop it
+    would stall every request of the process meanwhile. Callers hash and verify
+    before they take any database lock (SQLite's writer lock is the whole file).
     """
+
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        self._decoy: str | None = None
+
+    def hash_now(self, password: str) -> str:
+        """The hash of ``password``, on the calling thread (for the command line)."""
+        return self._hasher.hash(password)
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, hashed: str | None, password: str) -> bool:
+        """Whether ``password`` matches ``hashed``. Without a hash (an unknown login)
+        a decoy of the same cost is checked, so timing does not tell which
+        accounts exist."""
+        if hashed is None:
+            if self._decoy is None:
+                self._decoy = await self.hash("concierge-decoy-password")
+            hashed = self._decoy
+        try:
+            return await asyncio.to_thread(self._hasher.verify, hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, hashed: str) -> bool:
+        """Whether ``hashed`` was made with other parameters than today's."""
+        return self._hasher.check_needs_rehash(hashed)
+
+
+async def authenticate(
+    uow: UnitOfWork, passwords: Passwords, login: str, password: str
+) -> User | None:
+    """The active user with these credentials, or ``None`` (never says which part was
+    wrong). Reads without taking a write lock and verifies off the event loop."""
     user = await uow.users.find_by_login(login)
-    try:
-        _hasher.verify(user.hashed_password if user else _DECOY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if not await passwords.verify(user.hashed_password if user else None, password):
         return None
     if user is None or not user.is_active:
         return None
-    if _hasher.check_needs_rehash(user.hashed_password):
-        user.hashed_password = _hasher.hash(password)
-        await uow.users.save(user)
     return user
 
 

@@ -204,7 +204,7 @@ def seed_demo(
     reset: Annotated[bool, typer.Option(help="Delete every row of the database first.")] = False,
 ) -> None:
     """Migrate the database and fill it with realistic demo data; prints a login."""
-    from gql.auth import hash_password
+    from gql.auth import Passwords
     from persistence import migrations
     from persistence.config import get_settings
     from persistence.demo import SIZES, DemoDataExists
@@ -222,7 +222,7 @@ def seed_demo(
         try:
             await seed_database(
                 engine,
-                hashed_password=hash_password(DEMO_PASSWORD),
+                hashed_password=Passwords(settings).hash_now(DEMO_PASSWORD),
                 size=chosen,
                 seed=seed,
                 reset=reset,

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gql.auth import InvalidToken, bearer_token, read_token
+from gql.auth import InvalidToken, Passwords, bearer_token, read_token
 from gql.errors import NotAuthenticated
 from gql.loaders import Loaders
 from gql.viewers import find_viewer
@@ -26,6 +26,7 @@ class Services:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     started_at: float
+    passwords: Passwords
 
 
 @dataclass

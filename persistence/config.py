@@ -156,6 +156,12 @@ class Settings(BaseSettings):
     viewer_cache_seconds: float = Field(default=5.0, ge=0, validation_alias="VIEWER_CACHE_SECONDS")
     secret_key: SecretStr | None = Field(default=None, validation_alias="SECRET_KEY")
     token_ttl_minutes: int = Field(default=60 * 24, ge=1, validation_alias="TOKEN_TTL_MINUTES")
+    # argon2id's cost: the RFC 9106 "low memory" choice by default, as argon2-cffi's.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20, validation_alias="ARGON2_TIME_COST")
+    argon2_memory_kib: int = Field(
+        default=65_536, ge=8, le=4_194_304, validation_alias="ARGON2_MEMORY_KIB"
+    )
+    argon2_parallelism: int = Field(default=4, ge=1, le=64, validation_alias="ARGON2_PARALLELISM")
     graphiql: bool | None = Field(default=None, validation_alias="GRAPHIQL")
     introspection: bool | None = Field(default=None, validation_alias="INTROSPECTION")
     max_page_size: int = Field(default=100, ge=1, le=1000, validation_alias="MAX_PAGE_SIZE")

@@ -89,7 +89,15 @@ async def database_url(
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(DATABASE_URL=database_url, CONCIERGE_ENV="test", DB_BUSY_TIMEOUT_S=15)
+    # The cheapest argon2 cost: the tests sign up and log in hundreds of times.
+    return Settings(
+        DATABASE_URL=database_url,
+        CONCIERGE_ENV="test",
+        DB_BUSY_TIMEOUT_S=15,
+        ARGON2_TIME_COST=1,
+        ARGON2_MEMORY_KIB=8,
+        ARGON2_PARALLELISM=1,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from gql.auth import hash_password
+from gql.auth import Passwords
 from gql.cli import DEMO_PASSWORD, app
 from persistence.demo import SIZES, DemoDataExists, seed_demo
 from persistence.models import Base, Conversation, Message
@@ -94,8 +94,9 @@ async def test_seeding_a_database_with_users_is_refused_unless_reset(db):
     assert replaced.counts["users"] == SIZES["tiny"].operators
 
 
-async def test_the_printed_demo_login_signs_in_and_sees_its_inbox(db, api):
-    await seed_demo(db.engine, hashed_password=hash_password(DEMO_PASSWORD), size="small")
+async def test_the_printed_demo_login_signs_in_and_sees_its_inbox(db, api, settings):
+    hashed = Passwords(settings).hash_now(DEMO_PASSWORD)
+    await seed_demo(db.engine, hashed_password=hashed, size="small")
 
     logged_in = await api.data(
         "mutation($input: LogInInput!) { logIn(input: $input) { token errors { message } } }",

@@ -4,7 +4,7 @@ import re
 
 import strawberry
 
-from gql.auth import authenticate, hash_password, issue_token
+from gql.auth import authenticate, issue_token
 from gql.context import Info
 from gql.errors import ErrorCode, InvalidCredentials
 from gql.mutations.base import (
@@ -55,32 +55,38 @@ def _check_password(password: str) -> None:
         raise Rejected(invalid("mix letters with digits or symbols", "input.password"))
 
 
+def _check_sign_up(input: SignUpInput) -> str:
+    """The normalised email of a valid sign-up; raises Rejected with every problem."""
+    email = input.email.strip().lower()
+    reject_invalid(
+        check_length(email, "input.email", minimum=1, maximum=320)
+        or (None if _EMAIL.match(email) else invalid("is not an email address", "input.email")),
+        None
+        if _USERNAME.match(input.username)
+        else invalid("use 3 to 50 letters, digits, dots, dashes or underscores", "input.username"),
+        check_length(input.full_name, "input.fullName", maximum=200),
+    )
+    _check_password(input.password)
+    return email
+
+
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(description="Create a member account and sign in to it.")
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+        try:
+            email = _check_sign_up(input)
+        except Rejected as rejected:
+            return AuthPayload(errors=rejected.errors)
+        # Hashed before the unit of work takes any lock (see Passwords).
+        hashed = await info.context.services.passwords.hash(input.password)
+
         async def work(uow: UnitOfWork) -> AuthPayload:
-            email = input.email.strip().lower()
-            reject_invalid(
-                check_length(email, "input.email", minimum=1, maximum=320)
-                or (
-                    None
-                    if _EMAIL.match(email)
-                    else invalid("is not an email address", "input.email")
-                ),
-                None
-                if _USERNAME.match(input.username)
-                else invalid(
-                    "use 3 to 50 letters, digits, dots, dashes or underscores", "input.username"
-                ),
-                check_length(input.full_name, "input.fullName", maximum=200),
-            )
-            _check_password(input.password)
             user = models.User(
                 email=email,
                 username=input.username,
                 full_name=input.full_name,
-                hashed_password=hash_password(input.password),
+                hashed_password=hashed,
                 role=models.Role.MEMBER,
             )
             await uow.users.add(user)
@@ -92,17 +98,27 @@ class AccountMutations:
 
     @strawberry.mutation(description="Exchange a login and password for a bearer token.")
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
-        async def work(uow: UnitOfWork) -> AuthPayload:
-            user = await authenticate(uow, input.login, input.password)
-            if user is None:
-                raise Rejected(
+        context = info.context
+        passwords = context.services.passwords
+        user = await authenticate(context.uow, passwords, input.login, input.password)
+        if user is None:
+            return AuthPayload(
+                errors=[
                     InvalidCredentials(
                         code=ErrorCode.INVALID_CREDENTIALS,
                         message="the login or the password is wrong",
                     )
-                )
-            return AuthPayload(
-                token=issue_token(user, info.context.settings), user=User.from_row(user)
+                ]
             )
+        signed_in = AuthPayload(token=issue_token(user, context.settings), user=User.from_row(user))
+        if not passwords.needs_rehash(user.hashed_password):
+            return signed_in
+        # The hash predates today's cost settings: store a new one, hashed before the lock.
+        rehashed = await passwords.hash(input.password)
+
+        async def work(uow: UnitOfWork) -> AuthPayload:
+            user.hashed_password = rehashed
+            await uow.users.save(user)
+            return signed_in
 
         return await run_unit(info, AuthPayload, work)

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 
+from gql.auth import Passwords
+from persistence.config import Settings
 from persistence.models import User
 from tests.conftest import Api, Database
 from tests.factories import make_user
@@ -143,8 +149,9 @@ async def test_an_inactive_user_cannot_log_in(api, db):
     assert refused == unknown_user
 
 
-async def test_logging_in_rehashes_a_password_hashed_with_older_parameters(api, db):
-    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+async def test_logging_in_rehashes_a_password_hashed_with_older_parameters(api, db, settings):
+    # Other parameters than the configured ones (the tests configure the cheapest).
+    weak = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
     async with db.uow(writes=True) as uow:
         await make_user(uow, username="alice", hashed_password=weak)
         await uow.commit()
@@ -154,7 +161,7 @@ async def test_logging_in_rehashes_a_password_hashed_with_older_parameters(api, 
     rehashed = await stored_hash(db, "alice")
     assert first["errors"] == [] and first["token"]
     assert rehashed != weak and rehashed.startswith("$argon2id$")
-    assert not PasswordHasher().check_needs_rehash(rehashed)
+    assert not Passwords(settings).needs_rehash(rehashed)
     assert (await log_in(api, "alice"))["errors"] == []
     assert await stored_hash(db, "alice") == rehashed
 
@@ -182,3 +189,75 @@ async def test_create_admin_makes_an_admin_who_lists_users(api, db):
     users = (await admin.data("{ users { totalCount edges { node { username } } } }"))["users"]
     assert users["totalCount"] == 2
     assert {edge["node"]["username"] for edge in users["edges"]} == {"alice", "root"}
+
+
+@dataclass
+class HashCall:
+    """Where one argon2 hash or verification ran."""
+
+    on_event_loop: bool
+    writer_lock_free: bool | None  # None where the database has no such lock
+
+
+@pytest.fixture
+def hash_calls(monkeypatch, db: Database) -> list[HashCall]:
+    """Every argon2 hash and verification, with where it ran: on the event loop's
+    thread or not, and (SQLite) whether another writer could take the lock then."""
+    loop_thread = threading.get_ident()
+    calls: list[HashCall] = []
+    path = make_url(db.url).database if db.backend == "sqlite" else None
+
+    def writer_lock_free() -> bool | None:
+        if path is None:
+            return None
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
+
+    def watched(original):
+        def run(self, *args, **kwargs):
+            calls.append(HashCall(threading.get_ident() == loop_thread, writer_lock_free()))
+            return original(self, *args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(PasswordHasher, "hash", watched(PasswordHasher.hash))
+    monkeypatch.setattr(PasswordHasher, "verify", watched(PasswordHasher.verify))
+    return calls
+
+
+async def test_passwords_are_hashed_off_the_event_loop_and_outside_any_lock(
+    api, db, hash_calls, settings
+):
+    stale = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
+    async with db.uow(writes=True) as uow:
+        await make_user(uow, username="bob", hashed_password=stale)
+        await uow.commit()
+    hash_calls.clear()  # the test's own hash above
+
+    await sign_up(api)
+    await log_in(api, "alice")
+    await log_in(api, "nobody")  # the decoy check of an unknown login
+    await log_in(api, "bob")  # verified, then rehashed and stored
+
+    assert len(hash_calls) >= 5
+    assert not any(call.on_event_loop for call in hash_calls)
+    if db.backend == "sqlite":
+        assert all(call.writer_lock_free for call in hash_calls), hash_calls
+
+
+def test_the_argon2_cost_comes_from_the_settings(settings):
+    tuned = settings.model_copy(
+        update={"argon2_time_cost": 2, "argon2_memory_kib": 1024, "argon2_parallelism": 2}
+    )
+
+    parameters = extract_parameters(Passwords(tuned).hash_now(PASSWORD))
+
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (2, 1024, 2)
+    assert Passwords(Settings()).needs_rehash(Passwords(tuned).hash_now(PASSWORD))

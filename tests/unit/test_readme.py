@@ -18,7 +18,7 @@ def configuration_table() -> dict[str, str]:
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) == 3 and cells[0].startswith("`"):
-            names = re.findall(r"`([A-Z_]+)`", cells[0])
+            names = re.findall(r"`([A-Z][A-Z0-9_]*)`", cells[0])
             defaults = [d.strip() for d in cells[1].split("/")]
             for index, name in enumerate(names):
                 rows[name] = defaults[min(index, len(defaults) - 1)]
