@@ -26,7 +26,7 @@ from gql.observability import RequestTelemetry
 from gql.schema import build_schema
 from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
-from persistence.health import HealthStatus, probe
+from persistence.health import HealthMonitor, HealthStatus
 
 # Young collections every this many allocations, instead of Python's 700: a
 # large response allocates tens of thousands of short-lived objects, and with
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         session_factory=create_session_factory(engine),
         started_at=time.monotonic(),
         passwords=Passwords(settings),
+        health=HealthMonitor(engine, settings.health_timeout_s, settings.health_cache_s),
     )
     graphql = GraphQLEndpoint(
         services,
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> JSONResponse:
-        report = await probe(engine, settings.health_timeout_s)
+        report = await services.health.report()
         ready = report.status is HealthStatus.OK
         body = {
             "status": report.status.value,

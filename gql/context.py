@@ -13,6 +13,7 @@ from gql.errors import NotAuthenticated
 from gql.loaders import Loaders
 from gql.viewers import find_viewer
 from persistence.config import Settings
+from persistence.health import HealthMonitor
 from persistence.models import User
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
@@ -27,6 +28,7 @@ class Services:
     session_factory: async_sessionmaker[AsyncSession]
     started_at: float
     passwords: Passwords
+    health: HealthMonitor
 
 
 @dataclass

@@ -28,7 +28,6 @@ from gql.types.health import Health
 from gql.types.node import resolve_nodes
 from gql.types.personas import Persona
 from gql.types.users import User
-from persistence.health import probe
 from persistence.models import AppointmentStatus, Channel, utcnow
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.repositories import (
@@ -166,7 +165,7 @@ class Query(CalendarQueries, DashboardQueries):
     @strawberry.field(description="Whether the service and its database are usable.")
     async def health(self, info: Info) -> Health:
         services = info.context.services
-        report = await probe(services.engine, services.settings.health_timeout_s)
+        report = await services.health.report()
         return Health.from_report(report, SERVER_VERSION, time.monotonic() - services.started_at)
 
     @strawberry.field(description="The signed-in user, or null without a valid token.")

@@ -145,6 +145,7 @@ class Settings(BaseSettings):
     db_busy_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_BUSY_TIMEOUT_S")
     db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")
     health_timeout_s: float = Field(default=2.0, gt=0, validation_alias="HEALTH_TIMEOUT_S")
+    health_cache_s: float = Field(default=1.0, ge=0, le=60, validation_alias="HEALTH_CACHE_SECONDS")
     slow_query_ms: float = Field(default=500.0, ge=0, validation_alias="SLOW_QUERY_MS")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from persistence.migrations import current_revision, head_revision
+from persistence.migrations import head_revision, revision_on
 
 
 class HealthStatus(enum.StrEnum):
@@ -98,14 +98,51 @@ async def probe(engine: AsyncEngine, timeout_s: float) -> HealthReport:
 
 
 async def round_trip(engine: AsyncEngine) -> tuple[DatabaseHealth, str | None]:
-    """Connect, read the server's version and the migration revision; raises on failure."""
+    """On one connection: read the server's version and the migration revision;
+    raises on failure."""
     dialect = engine.dialect.name
     started = time.perf_counter()
     async with engine.connect() as connection:
         version = await connection.scalar(text(_VERSION_QUERY.get(dialect, "SELECT 1")))
         latency_ms = (time.perf_counter() - started) * 1000
-    current = await current_revision(engine)
+        current = await revision_on(connection)
     return DatabaseHealth(True, dialect, round(latency_ms, 2), str(version)), current
+
+
+class HealthMonitor:
+    """The process's view of its database's health: one probe at a time, its report
+    kept for ``ttl_s`` seconds.
+
+    Health is asked by load balancers, dashboards and GraphQL documents that may
+    alias the field many times; each probe checks a connection out of the pool.
+    Concurrent askers share the probe in flight, and later ones within ``ttl_s``
+    its report, so however often it is asked a process probes at most once per
+    ``ttl_s`` (``0``: once per concurrent burst).
+    """
+
+    def __init__(self, engine: AsyncEngine, timeout_s: float, ttl_s: float) -> None:
+        self.engine = engine
+        self.timeout_s = timeout_s
+        self.ttl_s = ttl_s
+        self._report: HealthReport | None = None
+        self._fresh_until = 0.0
+        self._probing: asyncio.Future[HealthReport] | None = None
+
+    async def report(self) -> HealthReport:
+        if self._report is not None and time.monotonic() < self._fresh_until:
+            return self._report
+        if self._probing is None:
+            self._probing = asyncio.ensure_future(self._probe())
+        # shield: one asker giving up (its request cancelled) must not cancel the others'
+        return await asyncio.shield(self._probing)
+
+    async def _probe(self) -> HealthReport:
+        try:
+            report = await probe(self.engine, self.timeout_s)
+            self._report, self._fresh_until = report, time.monotonic() + self.ttl_s
+            return report
+        finally:
+            self._probing = None
 
 
 def pool_usage(engine: AsyncEngine) -> PoolUsage | None:

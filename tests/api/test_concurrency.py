@@ -23,10 +23,12 @@ UPSERT = f"""mutation($name: String!) {{
 
 @dataclass
 class Overlap:
-    """How many database connections were checked out at the same time, at most."""
+    """How many database connections were checked out at the same time, at most,
+    and how many checkouts there were."""
 
     now: int = 0
     peak: int = 0
+    checkouts: int = 0
 
 
 @contextmanager
@@ -35,6 +37,7 @@ def connections_in_use(engine: Any) -> Iterator[Overlap]:
     overlap = Overlap()
 
     def checkout(*_: Any) -> None:
+        overlap.checkouts += 1
         overlap.now += 1
         overlap.peak = max(overlap.peak, overlap.now)
 

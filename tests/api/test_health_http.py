@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ import pytest
 from gql.app import create_app
 from persistence.config import Settings
 from persistence.migrations import head_revision
+from tests.api.test_concurrency import connections_in_use
 from tests.conftest import Api, Database, _create_postgres_database, _drop_postgres_database
 
 HEALTH = """{ health { status reason version uptimeSeconds
@@ -180,3 +182,28 @@ async def test_a_mutation_over_get_is_refused_and_not_run(api: Api, db: Database
     assert 400 <= response.status_code < 500
     async with db.uow() as uow:
         assert await uow.users.count() == 0
+
+
+ALIASED_HEALTH = (
+    "{ " + " ".join(f"h{n}: health {{ status database {{ ok }} }}" for n in range(30)) + " }"
+)
+
+
+async def test_many_aliased_health_fields_probe_the_database_once(api: Api, db: Database):
+    with connections_in_use(db.engine) as use:
+        body = (await api.http.post("/graphql", json={"query": ALIASED_HEALTH})).json()
+
+    assert all(body["data"][f"h{n}"]["status"] == "OK" for n in range(30))
+    assert use.checkouts == 1
+
+
+async def test_concurrent_health_requests_share_one_probe(api: Api, db: Database):
+    with connections_in_use(db.engine) as use:
+        answers = await asyncio.gather(
+            *(api.http.post("/graphql", json={"query": ALIASED_HEALTH}) for _ in range(10)),
+            *(api.http.get("/readyz") for _ in range(10)),
+        )
+
+    assert all(answer.status_code == 200 for answer in answers)
+    assert use.checkouts == 1
+    assert use.peak == 1
