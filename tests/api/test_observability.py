@@ -83,8 +83,9 @@ async def test_an_anonymous_operation_and_graphql_errors_are_logged(api, caplog)
 
 @pytest.fixture
 async def metered(db, settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app with METRICS_ENABLED=true."""
-    app = create_app(settings.model_copy(update={"metrics_enabled": True}), engine=db.engine)
+    """A client of an app with METRICS_ENABLED=true (and a health probe per request)."""
+    tuned = settings.model_copy(update={"metrics_enabled": True, "health_cache_s": 0})
+    app = create_app(tuned, engine=db.engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
