@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
 from persistence.config import DatabaseTarget, get_settings, normalise_database_url
-from persistence.models import Base
+from persistence.models import Base, for_dialect
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):
@@ -47,6 +47,7 @@ def do_run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_object=for_dialect(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -165,6 +165,10 @@ class AppointmentMutations:
                 if input.persona_id
                 else None
             )
+            if persona is not None and persona.owner_id != customer.owner_id:
+                raise Rejected(
+                    invalid("belongs to another operator than the customer", "input.personaId")
+                )
             await _check_schedule(uow, customer.owner_id, input.starts_at, input.duration_minutes)
             appointment = models.Appointment(
                 owner_id=customer.owner_id,

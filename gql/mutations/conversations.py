@@ -106,8 +106,14 @@ class ConversationMutations:
                 if input.customer_id
                 else None
             )
+            owners = {row.owner_id for row in (persona, customer) if row is not None}
+            if len(owners) > 1:  # only an admin sees rows of several owners
+                raise Rejected(
+                    invalid("belongs to another operator than the persona", "input.customerId")
+                )
             conversation = models.Conversation(
-                owner_id=viewer.id,
+                # An admin starting one for an operator's persona or customer starts it for them.
+                owner_id=owners.pop() if owners else viewer.id,
                 persona_id=persona.id if persona else None,
                 customer_id=customer.id if customer else None,
                 title=input.title.strip(),

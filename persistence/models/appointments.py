@@ -8,7 +8,7 @@ from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, event, f
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from persistence.models.base import Entity
+from persistence.models.base import Entity, owned_reference
 from persistence.models.enums import AppointmentChange, AppointmentStatus, checked_enum
 
 NO_OVERLAP = "appointments_no_overlap"
@@ -52,15 +52,13 @@ class Appointment(Entity):
             using="gist",
             where="status <> 'cancelled'",
         ).ddl_if(dialect="postgresql"),
+        *owned_reference("appointments", "customer_id", "customers", on_delete="CASCADE"),
+        *owned_reference("appointments", "persona_id", "personas", on_delete="SET NULL"),
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    customer_id: Mapped[UUID] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    persona_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("personas.id", ondelete="SET NULL"), index=True
-    )
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    persona_id: Mapped[UUID | None] = mapped_column(index=True)
     starts_at: Mapped[datetime]
     duration_minutes: Mapped[int]
     ends_at: Mapped[datetime]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 from uuid import UUID
 
 import uuid6
-from sqlalchemy import JSON, DateTime, MetaData, Uuid
+from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, MetaData, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -98,3 +99,57 @@ class Entity(Base):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id}>"
+
+
+def owned_reference(
+    table: str, column: str, parent: str, *, on_delete: str
+) -> tuple[ForeignKeyConstraint, ...]:
+    """Foreign keys that let a row of ``table`` point through ``column`` only at a
+    ``parent`` row of the same owner: ``(owner_id, column)`` references
+    ``parent(owner_id, id)``, so no writer, admin or not, can link one owner's
+    row to another's.
+
+    ``on_delete="CASCADE"`` removes the row with its parent. ``"SET NULL"``
+    clears ``column`` alone (the owner stays): PostgreSQL (15 and later) says
+    so in the constraint itself; SQLite, which would clear every column of a
+    composite key, clears it through a plain key on ``column`` while the
+    composite one only checks, at the end of each statement.
+    """
+    composite = ForeignKeyConstraint(
+        ["owner_id", column],
+        [f"{parent}.owner_id", f"{parent}.id"],
+        name=f"fk_{table}_owner_{column}_{parent}",
+        ondelete=None if on_delete == "SET NULL" else on_delete,
+    )
+    if on_delete != "SET NULL":
+        return (composite,)
+    return (
+        ForeignKeyConstraint(
+            ["owner_id", column],
+            [f"{parent}.owner_id", f"{parent}.id"],
+            name=f"fk_{table}_owner_{column}_{parent}",
+            ondelete=f"SET NULL ({column})",
+        ).ddl_if(dialect="postgresql"),
+        composite.ddl_if(dialect="sqlite"),
+        ForeignKeyConstraint(
+            [column],
+            [f"{parent}.id"],
+            name=f"fk_{table}_{column}_{parent}",
+            ondelete="SET NULL",
+        ).ddl_if(dialect="sqlite"),
+    )
+
+
+def for_dialect(dialect: str) -> Callable[..., bool]:
+    """An Alembic ``include_object`` filter: leaves out what ``.ddl_if()`` creates only
+    on other dialects (Alembic compares every constraint of the metadata otherwise)."""
+
+    def include(obj: Any, _name: Any, _type: str, reflected: bool, _compare_to: Any) -> bool:
+        condition = None if reflected else getattr(obj, "_ddl_if", None)
+        if condition is None or condition.dialect is None:
+            return True
+        if isinstance(condition.dialect, str):
+            return bool(condition.dialect == dialect)
+        return dialect in condition.dialect
+
+    return include

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Entity
+from persistence.models.base import Entity, owned_reference
 from persistence.models.enums import MessageRole, checked_enum
 
 
@@ -15,15 +15,15 @@ class Conversation(Entity):
     """A thread between one persona and one customer."""
 
     __tablename__ = "conversations"
-    __table_args__ = (Index(None, "owner_id", "last_message_at"),)
+    __table_args__ = (
+        Index(None, "owner_id", "last_message_at"),
+        *owned_reference("conversations", "persona_id", "personas", on_delete="SET NULL"),
+        *owned_reference("conversations", "customer_id", "customers", on_delete="CASCADE"),
+    )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    persona_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("personas.id", ondelete="SET NULL"), index=True
-    )
-    customer_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
+    persona_id: Mapped[UUID | None] = mapped_column(index=True)
+    customer_id: Mapped[UUID | None] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(200))
     provider_type: Mapped[str | None] = mapped_column(String(50))
     provider_config: Mapped[dict[str, Any]] = mapped_column(default=dict)

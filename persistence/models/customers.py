@@ -13,7 +13,11 @@ class Customer(Entity):
     """Someone an operator's personas talk with, known by their id on one channel."""
 
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("owner_id", "channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "channel", "external_id"),
+        # What rows of the same owner reference (see models.base.owned_reference).
+        UniqueConstraint("owner_id", "id"),
+    )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[Channel] = mapped_column(checked_enum(Channel, "channel"))

@@ -21,7 +21,11 @@ class Persona(Entity):
     """An assistant persona an operator runs on their channels."""
 
     __tablename__ = "personas"
-    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name"),
+        # What rows of the same owner reference (see models.base.owned_reference).
+        UniqueConstraint("owner_id", "id"),
+    )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from persistence import migrations
 from persistence.engine import create_session_factory
 from persistence.errors import Overlap
-from persistence.models import Base
+from persistence.models import Base, for_dialect
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
 from tests.factories import make_appointment, make_customer, make_user
@@ -47,6 +47,7 @@ async def schema_drift(engine) -> list:
                 "compare_server_default": True,
                 "render_as_batch": connection.dialect.name == "sqlite",
                 "target_metadata": Base.metadata,
+                "include_object": for_dialect(connection.dialect.name),
             },
         )
         return compare_metadata(context, Base.metadata)

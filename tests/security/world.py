@@ -10,16 +10,19 @@ tenant's row must not make that row visible.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from strawberry import relay
 
 from gql.auth import issue_token
 from persistence.config import Settings
+from persistence.engine import create_engine, create_session_factory
 from persistence.models import (
     Appointment,
     AppointmentEvent,
@@ -267,9 +270,35 @@ async def _populate(
     )
 
 
+@asynccontextmanager
+async def unchecked_references(db: Database) -> AsyncIterator[Database]:
+    """The same database with its reference checks off, as only someone with the
+    server's superuser could have it: the way to write rows that point across
+    tenants, which neither the database nor any mutation allows otherwise."""
+    engine = create_engine(Settings(DATABASE_URL=db.url, CONCIERGE_ENV="test"))
+    statement = (
+        "PRAGMA foreign_keys=OFF"
+        if engine.dialect.name == "sqlite"
+        else "SET session_replication_role = replica"
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _unchecked(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+
+    try:
+        yield Database(engine, create_session_factory(engine), db.url)
+    finally:
+        await engine.dispose()
+
+
 async def _cross_link(db: Database, a: Tenant, b: Tenant) -> None:
-    """Rows that point across tenants, which no mutation lets anyone create."""
-    async with db.uow(writes=True) as uow:
+    """Rows that point across tenants, which no mutation lets anyone create and the
+    database refuses (see tests/api/test_cross_owner_links.py): written with
+    its reference checks off, they prove scoping holds even for such rows."""
+    async with unchecked_references(db) as unchecked, unchecked.uow(writes=True) as uow:
         alice, bob = await uow.users.get_many([a.user_id, b.user_id])
         assert alice is not None and bob is not None
         # Bob's rows that Alice's stray rows point at, away from Bob's main rows.
