@@ -24,6 +24,7 @@ from gql.metrics import Metrics
 from gql.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
 from gql.observability import RequestTelemetry
 from gql.schema import build_schema
+from gql.viewers import ActiveViewers
 from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         started_at=time.monotonic(),
         passwords=Passwords(settings),
         health=HealthMonitor(engine, settings.health_timeout_s, settings.health_cache_s),
+        viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
     )
     graphql = GraphQLEndpoint(
         services,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gql.auth import InvalidToken, Passwords, bearer_token, read_token
 from gql.errors import NotAuthenticated
 from gql.loaders import Loaders
-from gql.viewers import find_viewer
+from gql.viewers import ActiveViewers
 from persistence.config import Settings
 from persistence.health import HealthMonitor
 from persistence.models import User
@@ -29,6 +29,7 @@ class Services:
     started_at: float
     passwords: Passwords
     health: HealthMonitor
+    viewers: ActiveViewers
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Context:
             user_id = read_token(token, self.settings)
         except InvalidToken:
             return
-        viewer = await find_viewer(self.services, self.uow, user_id)
+        viewer = await self.services.viewers.find(self.uow, user_id)
         if viewer is None:
             return
         self.viewer = viewer

@@ -155,6 +155,7 @@ class Settings(BaseSettings):
     metrics_enabled: bool = Field(default=False, validation_alias="METRICS_ENABLED")
 
     viewer_cache_seconds: float = Field(default=5.0, ge=0, validation_alias="VIEWER_CACHE_SECONDS")
+    viewer_cache_size: int = Field(default=10_000, ge=1, validation_alias="VIEWER_CACHE_SIZE")
     secret_key: SecretStr | None = Field(default=None, validation_alias="SECRET_KEY")
     token_ttl_minutes: int = Field(default=60 * 24, ge=1, validation_alias="TOKEN_TTL_MINUTES")
     # argon2id's cost: the RFC 9106 "low memory" choice by default, as argon2-cffi's.

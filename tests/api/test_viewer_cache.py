@@ -66,3 +66,23 @@ async def test_without_a_cache_deactivation_takes_effect_at_once(db, settings):
         seen = await member.data(VIEWER)
 
     assert seen["viewer"] is None
+
+
+async def test_the_cache_holds_at_most_viewer_cache_size_users(db, settings):
+    tuned = settings.model_copy(update={"viewer_cache_seconds": 60, "viewer_cache_size": 2})
+    app = create_app(tuned, db.engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        api = Api(http)
+        members = [api.as_(await api.sign_up(f"viewer{n}")) for n in range(4)]
+        for member in members:
+            await member.data(VIEWER)
+
+        with db.statements() as log:
+            newest = await members[-1].data(VIEWER)
+            oldest = await members[0].data(VIEWER)
+
+    assert len(app.state.services.viewers) == 2
+    assert newest["viewer"] == {"username": "viewer3"}
+    assert oldest["viewer"] == {"username": "viewer0"}
+    assert log.count == 1  # the newest was still remembered, the oldest was read again
