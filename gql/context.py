@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +15,16 @@ from gql.errors import NotAuthenticated
 from gql.loaders import Loaders
 from gql.viewers import ActiveViewers
 from persistence.config import Settings
+from persistence.errors import PersistenceError
 from persistence.health import HealthMonitor
 from persistence.models import User
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+# Closing returns the connection to the pool after a rollback; on a stalled
+# connection that would wait forever.
+CLOSE_TIMEOUT_S = 2.0
 
 
 @dataclass
@@ -73,10 +81,18 @@ class Context:
 
     async def close(self) -> None:
         """End the request: the unit of work closes, and the loaders let go of
-        their rows so they are freed now rather than by a later cycle collection."""
+        their rows so they are freed now rather than by a later cycle collection.
+
+        Never hangs on a database that stopped answering and never fails the
+        response: the connection is given up instead (the pool replaces it).
+        """
         if self._loaders is not None:
             self._loaders.forget()
-        await self.uow.close()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await self.uow.close()
+        except (TimeoutError, PersistenceError) as error:
+            logger.warning("could not close the request's database session: %r", error)
 
     def require_viewer(self) -> User:
         """The signed-in user; raises an UNAUTHENTICATED GraphQL error otherwise."""

@@ -9,6 +9,7 @@ from execution results (200).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -27,6 +28,7 @@ from strawberry.types.graphql import OperationType
 
 from gql.context import Services, build_context
 from gql.errors import DATABASE_CODES
+from gql.middleware import current_request_id
 from gql.scalars import MAX_NESTING, json_problem
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -39,11 +41,18 @@ _NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})", re.IGNORECASE)
 class RequestError(Exception):
     """The request cannot be executed at all; answered with ``status`` and no ``data``."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.extensions = extensions
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,9 @@ class GraphQLEndpoint:
             params = await read_params(request)
             result = await self.execute(request, params)
         except RequestError as error:
-            return _problem(error.status, error.message, media_type, **error.headers)
+            return _problem(
+                error.status, error.message, media_type, error.extensions, **error.headers
+            )
         return _result_response(result, media_type)
 
     async def execute(self, request: Request, params: GraphQLParams) -> ExecutionResult:
@@ -88,15 +99,26 @@ class GraphQLEndpoint:
         if request.method == "POST":
             allowed |= {OperationType.MUTATION}
         context = build_context(self.services, request)
+        limit = self.services.settings.request_timeout_s
         try:
-            return await self.schema.execute(
-                params.query,
-                variable_values=params.variables,
-                context_value=context,
-                operation_name=params.operation_name,
-                allowed_operation_types=allowed,
-                operation_extensions=params.extensions,
-            )
+            async with asyncio.timeout(limit) as deadline:
+                return await self.schema.execute(
+                    params.query,
+                    variable_values=params.variables,
+                    context_value=context,
+                    operation_name=params.operation_name,
+                    allowed_operation_types=allowed,
+                    operation_extensions=params.extensions,
+                )
+        except TimeoutError as error:
+            if not deadline.expired():
+                raise
+            raise RequestError(
+                503,
+                f"The request did not finish within {limit:g} s; retry it.",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                {"code": "REQUEST_TIMEOUT", "retryable": True, "requestId": current_request_id()},
+            ) from error
         except InvalidOperationTypeError as error:
             raise RequestError(
                 405, "Mutations are only accepted over POST.", {"Allow": "POST"}
@@ -242,8 +264,14 @@ def _result_response(result: ExecutionResult, media_type: str) -> Response:
     return _json(body, status, media_type)
 
 
-def _problem(status: int, message: str, media_type: str, **headers: str) -> Response:
-    error = GraphQLError(message, extensions={"code": HTTPStatus(status).name})
+def _problem(
+    status: int,
+    message: str,
+    media_type: str,
+    extensions: dict[str, Any] | None = None,
+    **headers: str,
+) -> Response:
+    error = GraphQLError(message, extensions=extensions or {"code": HTTPStatus(status).name})
     return _json({"errors": [error.formatted]}, status, media_type, headers)
 
 

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, validation_alias="DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, ge=0, validation_alias="DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=10.0, gt=0, validation_alias="DB_POOL_TIMEOUT")
+    db_connect_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_CONNECT_TIMEOUT_S")
+    # Client-side, so that a database that stops answering (not just a slow query,
+    # which statement_timeout cancels on the server) cannot hold a request forever.
+    db_command_timeout_s: float = Field(default=20.0, ge=0, validation_alias="DB_COMMAND_TIMEOUT_S")
     db_pool_recycle: int = Field(default=1800, ge=-1, validation_alias="DB_POOL_RECYCLE")
     db_echo: bool = Field(default=False, validation_alias="DB_ECHO")
     db_statement_timeout_ms: int = Field(
@@ -144,6 +148,7 @@ class Settings(BaseSettings):
     )
     db_busy_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_BUSY_TIMEOUT_S")
     db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")
+    request_timeout_s: float = Field(default=30.0, gt=0, validation_alias="REQUEST_TIMEOUT_S")
     health_timeout_s: float = Field(default=2.0, gt=0, validation_alias="HEALTH_TIMEOUT_S")
     health_cache_s: float = Field(default=1.0, ge=0, le=60, validation_alias="HEALTH_CACHE_SECONDS")
     slow_query_ms: float = Field(default=500.0, ge=0, validation_alias="SLOW_QUERY_MS")

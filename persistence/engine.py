@@ -86,7 +86,9 @@ def _postgres_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     connect_args["server_settings"] = server_settings
-    connect_args.setdefault("timeout", settings.db_pool_timeout)
+    connect_args.setdefault("timeout", settings.db_connect_timeout_s)
+    if settings.db_command_timeout_s:
+        connect_args.setdefault("command_timeout", settings.db_command_timeout_s)
     options: dict[str, Any] = {**_engine_options(settings), "pool_pre_ping": True}
     if settings.db_pgbouncer:
         # PgBouncer in transaction mode may hand each statement to another server

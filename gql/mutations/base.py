@@ -3,6 +3,7 @@ one unit of work that commits once at the end or leaves nothing behind."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -174,7 +175,8 @@ async def run_unit(info: Info, payload: type[P], work: Callable[[UnitOfWork], Aw
         await uow.rollback()
         return payload(errors=[_as_user_error(error)])
     except BaseException:
-        await uow.rollback()
+        with contextlib.suppress(PersistenceError):  # the first error is the one to tell
+            await uow.rollback()
         raise
     # Cached rows and pages may predate this write.
     info.context.loaders.forget()
