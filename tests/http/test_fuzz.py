@@ -1,6 +1,7 @@
 """Property-based fuzzing of the live schema: generated valid documents and documents
 with one schema violation, sent by a signed-in member to a live server. Whatever
-comes in, the answer is never a 5xx, never leaks internals, and never takes 5 s."""
+comes in, the answer is never a 5xx, never a masked internal error, never leaks internals,
+and never takes 5 s. Scalars are drawn with the edge values of their domains too."""
 
 from __future__ import annotations
 
