@@ -6,6 +6,7 @@ DOWN, and service resumes by itself when the database does."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -187,3 +188,32 @@ async def test_an_sqlite_file_that_cannot_be_opened_is_unavailable_to_everyone(s
     ready = await sqlite_gone.http.get("/readyz")
 
     assert ready.status_code == 503
+
+
+async def test_a_busy_sqlite_writer_is_a_retryable_database_busy(tmp_path):
+    path = tmp_path / "busy.db"
+    settings = Settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{path}", CONCIERGE_ENV="test", DB_BUSY_TIMEOUT_S=0.2
+    )
+    await migrations.upgrade(settings.database_url.get_secret_value())
+    app = create_app(settings)
+    user = User(email="a@example.com", username="ada", hashed_password="x", role=Role.MEMBER)
+    async with app.state.services.session_factory() as session:
+        session.add(user)
+        await session.commit()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing, for longer than we wait
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            busy = Outage(None, http, issue_token(user, settings))  # type: ignore[arg-type]
+            response, _ = await busy.post(CREATE)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await app.state.services.engine.dispose()
+
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "DATABASE_BUSY"
+    assert error["extensions"]["retryable"] is True
+    assert "locked" not in response.text
