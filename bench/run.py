@@ -26,9 +26,9 @@ from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
 from bench.workloads import Targets, Workload, find_targets, workloads
-from gql.app import create_app
-from gql.auth import Passwords, issue_token
+from gql.auth.tokens import Passwords, issue_token
 from gql.cli import DEMO_PASSWORD
+from gql.server.app import create_app
 from persistence import migrations
 from persistence.config import Settings, normalise_database_url
 from persistence.demo import SIZES, seed_demo
@@ -216,7 +216,7 @@ async def run_bench(options: BenchOptions) -> Report:
     # Workload by workload, every server in turn: reads all see the same rows,
     # and the writes (last) change nothing another server reads afterwards.
     with (
-        serving("gql.app:create_app", settings) as concierge,
+        serving("gql.server.app:create_app", settings) as concierge,
         serving("bench.naive:create_app", settings) as baseline,
     ):
         servers = {"concierge": concierge, "naive": baseline}

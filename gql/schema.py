@@ -1,5 +1,8 @@
-"""The Strawberry schema: query and mutation roots, every type, and the
-extensions that carry cross-cutting concerns."""
+"""The Strawberry schema: the query and mutation roots assembled from each domain
+of gql/api/, every type, and the extensions that carry cross-cutting concerns.
+
+The order of the domains below is the order of the root fields in the SDL and
+in GraphiQL's documentation."""
 
 from __future__ import annotations
 
@@ -11,25 +14,69 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gql.errors import ERROR_TYPES
-from gql.execution import PlainFieldExecutionContext
-from gql.extensions import build_extensions, is_unexpected
-from gql.middleware import current_request_id
-from gql.mutations import Mutation
-from gql.observability import OperationName
-from gql.queries import Query
-from gql.scalars import SCALAR_MAP, SCALAR_OVERRIDES
-from gql.types.appointments import Appointment
-from gql.types.conversations import Conversation, Message
-from gql.types.customers import Customer
-from gql.types.files import File
-from gql.types.personas import Persona
-from gql.types.users import User
+from gql.api.accounts.mutations import AccountMutations
+from gql.api.accounts.queries import AccountQueries
+from gql.api.accounts.types import User
+from gql.api.appointments.mutations import AppointmentMutations
+from gql.api.appointments.queries import AppointmentQueries, ReminderQueries
+from gql.api.appointments.types import Appointment
+from gql.api.calendar.mutations import ScheduleMutations
+from gql.api.calendar.queries import CalendarQueries
+from gql.api.conversations.mutations import ConversationMutations
+from gql.api.conversations.queries import ConversationQueries
+from gql.api.conversations.types import Conversation, Message
+from gql.api.core.errors import ERROR_TYPES
+from gql.api.core.execution import PlainFieldExecutionContext
+from gql.api.core.extensions import build_extensions, is_unexpected
+from gql.api.core.nodes import NodeQueries
+from gql.api.core.scalars import SCALAR_MAP, SCALAR_OVERRIDES
+from gql.api.customers.mutations import CustomerMutations
+from gql.api.customers.queries import CustomerQueries
+from gql.api.customers.types import Customer
+from gql.api.dashboard.queries import DashboardQueries
+from gql.api.files.queries import FileQueries
+from gql.api.files.types import File
+from gql.api.health.queries import HealthQueries
+from gql.api.personas.mutations import PersonaMutations
+from gql.api.personas.queries import PersonaQueries
+from gql.api.personas.types import Persona
+from gql.server.middleware import current_request_id
+from gql.server.telemetry import OperationName
 from persistence.config import Settings
 
 NODE_TYPES = (User, Persona, Customer, Conversation, Message, Appointment, File)
+
+Query = merge_types(
+    "Query",
+    (
+        CalendarQueries,
+        DashboardQueries,
+        NodeQueries,
+        HealthQueries,
+        AccountQueries,
+        PersonaQueries,
+        CustomerQueries,
+        ConversationQueries,
+        AppointmentQueries,
+        FileQueries,
+        ReminderQueries,
+    ),
+)
+# One input object in, one payload out, one unit of work each.
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutations,
+        PersonaMutations,
+        CustomerMutations,
+        ConversationMutations,
+        AppointmentMutations,
+        ScheduleMutations,
+    ),
+)
 
 
 logger = logging.getLogger("concierge.graphql")

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from persistence.buckets import local_bucket
 from persistence.config import DatabaseTarget, Settings
 from persistence.instrumentation import instrument
 from persistence.repositories.usage import SQLITE_BUCKET_FUNCTION
+from persistence.rules.buckets import local_bucket
 
 logger = logging.getLogger(__name__)
 

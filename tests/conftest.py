@@ -225,7 +225,7 @@ async def api(db: Database, settings: Settings) -> AsyncIterator[Api]:
     """An HTTP client for the app wired to this backend's test database."""
     import httpx
 
-    from gql.app import create_app
+    from gql.server.app import create_app
 
     app = create_app(settings, engine=db.engine)
     transport = httpx.ASGITransport(app=app)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from persistence.errors import NotFound
 from persistence.models import OpeningHours, Schedule, ScheduleException
 from persistence.repositories.base import Repository
-from persistence.scheduling import DEFAULT_RULES, Rules, TimeRange
+from persistence.rules.scheduling import DEFAULT_RULES, Rules, TimeRange
 
 SETTINGS = ("timezone", "slot_minutes", "buffer_minutes", "notice_minutes", "horizon_days")
 

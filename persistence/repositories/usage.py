@@ -6,7 +6,7 @@ compiled per dialect. PostgreSQL evaluates
 ``CAST(date_trunc(grain, timezone(zone, ts)) AS DATE)`` with its own tz
 database; SQLite calls ``concierge_local_bucket(ts, zone, grain)``, a
 deterministic function the engine registers on every connection, which runs
-:func:`persistence.buckets.local_bucket` (Python's zoneinfo) on the stored UTC
+:func:`persistence.rules.buckets.local_bucket` (Python's zoneinfo) on the stored UTC
 text. Both give the first local date of the day, ISO week (Monday) or month
 that holds the instant in the zone of the row's owner (``UTC`` for owners
 without a schedule), so the same rows land in the same buckets on both. The
@@ -49,7 +49,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.functions import FunctionElement
 
-from persistence.buckets import Grain, bucket_starts
 from persistence.models import (
     Appointment,
     AppointmentStatus,
@@ -62,6 +61,7 @@ from persistence.models import (
     Schedule,
 )
 from persistence.repositories.base import SessionGate
+from persistence.rules.buckets import Grain, bucket_starts
 from persistence.scope import Scope
 
 SQLITE_BUCKET_FUNCTION = "concierge_local_bucket"

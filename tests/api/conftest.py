@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from gql.auth import issue_token
+from gql.auth.tokens import issue_token
 from persistence.config import Settings
 from persistence.models import Role, User
 from persistence.unit_of_work import UnitOfWork

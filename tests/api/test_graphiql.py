@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from gql.app import create_app
+from gql.server.app import create_app
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

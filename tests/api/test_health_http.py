@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gql.app import create_app
+from gql.server.app import create_app
 from persistence.config import Settings
 from persistence.migrations import head_revision
 from tests.api.test_concurrency import connections_in_use

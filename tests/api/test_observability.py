@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gql.app import create_app
+from gql.server.app import create_app
 
 REQUEST_LOGGER = "concierge.request"
 INBOX = """query Inbox {

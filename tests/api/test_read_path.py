@@ -8,7 +8,7 @@ import gc
 from sqlalchemy import select
 
 from bench.workloads import BY_ID, DEEP, INBOX, STATEMENT_TARGETS
-from gql.auth import issue_token
+from gql.auth.tokens import issue_token
 from persistence.demo import DEMO_USERNAME, seed_demo
 from persistence.models import User
 from persistence.records import MessageRecord

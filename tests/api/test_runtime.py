@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from gql.app import GC_YOUNG_THRESHOLD, create_app, tune_garbage_collection
+from gql.server.app import GC_YOUNG_THRESHOLD, create_app, tune_garbage_collection
 
 
 async def test_starting_the_app_freezes_the_startup_heap_and_spaces_young_collections(settings, db):

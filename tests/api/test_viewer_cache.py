@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from sqlalchemy import update
 
-from gql.app import create_app
+from gql.server.app import create_app
 from persistence.models import User
 from tests.conftest import Api
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from gql.app import create_app
-from gql.auth import issue_token
+from gql.auth.tokens import issue_token
+from gql.server.app import create_app
 from persistence import migrations
 from persistence.config import Settings
 from persistence.models import Role, User, new_id

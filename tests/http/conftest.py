@@ -31,7 +31,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "-m",
         "uvicorn",
         "--factory",
-        "gql.app:create_app",
+        "gql.server.app:create_app",
         "--host",
         "127.0.0.1",
         "--port",

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from gql.app import create_app
+from gql.server.app import create_app
 from persistence.config import Settings
 
 INTROSPECTION = "{ __schema { queryType { name } } }"

@@ -19,7 +19,7 @@ async def shared_world(
     engine: AsyncEngine, database_url: str, settings: Settings
 ) -> AsyncIterator[World]:
     """Built once per module and backend; only for tests that change nothing."""
-    from gql.app import create_app
+    from gql.server.app import create_app
 
     database = Database(engine, create_session_factory(engine), database_url)
     transport = httpx.ASGITransport(app=create_app(settings, engine=engine))

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from gql.auth import Passwords
+from gql.auth.tokens import Passwords
 from persistence.config import Settings
 from persistence.models import User
 from tests.conftest import Api, Database

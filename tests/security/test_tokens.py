@@ -19,8 +19,8 @@ import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 from sqlalchemy import delete, update
 
-from gql.app import create_app
-from gql.auth import issue_token
+from gql.auth.tokens import issue_token
+from gql.server.app import create_app
 from persistence.config import Settings
 from persistence.models import Role, User
 from tests.conftest import Api, Database

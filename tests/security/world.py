@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import event, select
 from strawberry import relay
 
-from gql.auth import issue_token
+from gql.auth.tokens import issue_token
 from persistence.config import Settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import (

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import column
 from sqlalchemy.dialects import postgresql, sqlite
 
-from persistence.buckets import Grain, bucket_start, bucket_starts, local_bucket
 from persistence.repositories.usage import LocalBucket
+from persistence.rules.buckets import Grain, bucket_start, bucket_starts, local_bucket
 
 
 def test_weeks_start_on_monday_and_months_on_the_first():

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from gql.types.connection import fingerprint
+from gql.api.core.connections import fingerprint
 from persistence.models import AppointmentStatus, new_id
 from persistence.pagination import InvalidCursor, PageRequest
 from persistence.repositories.appointments import APPOINTMENTS_BY_START, AppointmentFilter
@@ -123,7 +123,7 @@ def test_a_fingerprint_is_the_same_in_every_process(seed):
         "from datetime import datetime; from uuid import UUID;"
         "from persistence.models import AppointmentStatus;"
         "from persistence.repositories.appointments import AppointmentFilter;"
-        "from gql.types.connection import fingerprint;"
+        "from gql.api.core.connections import fingerprint;"
         "print(fingerprint(AppointmentFilter(statuses=frozenset(AppointmentStatus),"
         f" customer_id=UUID('{AN_ID}'),"
         f" starts_from=datetime.fromisoformat('{A_TIME.isoformat()}'))))"

@@ -15,7 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.execution import PlainFieldExecutionContext, plain_fields
+from gql.api.core.execution import PlainFieldExecutionContext, plain_fields
 
 
 @strawberry.enum

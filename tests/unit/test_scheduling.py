@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from persistence.scheduling import (
+from persistence.rules.scheduling import (
     BookingProblem,
     Busy,
     EndBeforeStart,

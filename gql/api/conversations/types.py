@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from gql.api.core.connections import Connection, Keyset, keyset_connection
+from gql.api.core.context import Info
+from gql.api.core.nodes import RowNode
+from persistence.models import MessageRole
+from persistence.records import MessageRecord
+from persistence.repositories.conversations import (
+    CONVERSATIONS_BY_ACTIVITY,
+    CONVERSATIONS_NEWEST_FIRST,
+    CONVERSATIONS_RECENTLY_UPDATED,
+)
+from persistence.repositories.messages import MESSAGES_NEWEST_FIRST, MESSAGES_OLDEST_FIRST
+
+if TYPE_CHECKING:
+    from gql.api.customers.types import Customer
+    from gql.api.personas.types import Persona
+
+strawberry.enum(MessageRole, description="Who wrote a message.")
+
+
+@strawberry.enum(description="How conversations are ordered.")
+class ConversationOrder(enum.Enum):
+    LAST_MESSAGE_AT_DESC = "LAST_MESSAGE_AT_DESC"
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    UPDATED_AT_DESC = "UPDATED_AT_DESC"
+
+
+CONVERSATION_ORDERINGS = {
+    ConversationOrder.LAST_MESSAGE_AT_DESC: CONVERSATIONS_BY_ACTIVITY,
+    ConversationOrder.CREATED_AT_DESC: CONVERSATIONS_NEWEST_FIRST,
+    ConversationOrder.UPDATED_AT_DESC: CONVERSATIONS_RECENTLY_UPDATED,
+}
+
+
+@strawberry.enum(description="How messages are ordered.")
+class MessageOrder(enum.Enum):
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+
+
+MESSAGE_ORDERINGS = {
+    MessageOrder.CREATED_AT_ASC: MESSAGES_OLDEST_FIRST,
+    MessageOrder.CREATED_AT_DESC: MESSAGES_NEWEST_FIRST,
+}
+
+
+@strawberry.type(description="One turn of a conversation.")
+class Message(RowNode):
+    loader = "message"
+
+    id: relay.NodeID[str]
+    pk: strawberry.Private[UUID]
+    conversation_id: strawberry.Private[UUID]
+    role: MessageRole
+    content: str
+    thinking: str | None
+    extra_data: JSON
+    input_tokens: int | None
+    output_tokens: int | None
+    created_at: datetime
+
+    @strawberry.field(description="The conversation this message belongs to.")
+    async def conversation(self, info: Info) -> Conversation | None:
+        row = await info.context.loaders.conversation.load(self.conversation_id)
+        return Conversation.from_row(row) if row else None
+
+
+@strawberry.type(description="A thread between a persona and a customer.")
+class Conversation(RowNode):
+    loader = "conversation"
+
+    id: relay.NodeID[str]
+    pk: strawberry.Private[UUID]
+    persona_id: strawberry.Private[UUID | None]
+    customer_id: strawberry.Private[UUID | None]
+    title: str
+    provider_type: str | None
+    provider_config: JSON
+    last_message_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="The persona in this conversation (null once deleted).")
+    async def persona(
+        self, info: Info
+    ) -> Annotated[Persona, strawberry.lazy("gql.api.personas.types")] | None:
+        from gql.api.personas.types import Persona
+
+        if self.persona_id is None:
+            return None
+        row = await info.context.loaders.persona.load(self.persona_id)
+        return Persona.from_row(row) if row else None
+
+    @strawberry.field(description="The customer in this conversation.")
+    async def customer(
+        self, info: Info
+    ) -> Annotated[Customer, strawberry.lazy("gql.api.customers.types")] | None:
+        from gql.api.customers.types import Customer
+
+        if self.customer_id is None:
+            return None
+        row = await info.context.loaders.customer.load(self.customer_id)
+        return Customer.from_row(row) if row else None
+
+    @keyset_connection(
+        Connection[Message],
+        paging_first=True,
+        description="The messages, oldest first unless ordered otherwise.",
+    )
+    def messages(
+        self, info: Info, order_by: MessageOrder = MessageOrder.CREATED_AT_ASC
+    ) -> Keyset[MessageRecord]:
+        loaders = info.context.loaders
+        return Keyset.of_parent(
+            self.pk,
+            pages=loaders.messages_by_conversation,
+            counts=loaders.message_counts_by_conversation,
+            ordering=MESSAGE_ORDERINGS[order_by],
+            node=Message.from_row,
+        )
+
+    @strawberry.field(description="How many messages the conversation has.")
+    async def message_count(self, info: Info) -> int:
+        return int(await info.context.loaders.message_counts_by_conversation.load(self.pk))
+
+    @strawberry.field(description="The newest message, if any.")
+    async def last_message(self, info: Info) -> Message | None:
+        row = await info.context.loaders.last_message_by_conversation.load(self.pk)
+        return Message.from_row(row) if row else None
+
+
+@strawberry.input
+class ConversationFilterInput:
+    persona_id: relay.GlobalID | None = None
+    customer_id: relay.GlobalID | None = None
+    updated_after: datetime | None = None

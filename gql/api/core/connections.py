@@ -1,0 +1,265 @@
+"""Relay cursor connections over keyset pages, written once for every list:
+opaque cursors bound to their list, the paging arguments and their checks, and
+a lazily counted ``totalCount``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import orjson
+import strawberry
+from aiodataloader import DataLoader
+from strawberry import relay
+from strawberry.types.field import StrawberryField
+
+from gql.api.core.errors import BadUserInput, page_size_refused
+from gql.api.core.loaders import ChildrenKey
+from persistence.pagination import InvalidCursor, Key, Ordering, Page, PageRequest
+
+NodeType = TypeVar("NodeType", bound=relay.Node)
+Row = TypeVar("Row")
+
+
+@strawberry.type(description="An edge in a connection.")
+class Edge(Generic[NodeType]):
+    """An edge whose cursor is encoded only when a client selects it."""
+
+    cursor: str = strawberry.field(
+        resolver=lambda root: root.codec.encode(root.key()),
+        description="A cursor for use in pagination",
+    )
+    node: NodeType = strawberry.field(description="The item at the end of the edge")
+    key: strawberry.Private[Callable[[], Key]]
+    codec: strawberry.Private[CursorCodec]
+
+
+@dataclass(frozen=True, eq=False)
+class Keyset(Iterable[Row]):
+    """What a connection field's resolver returns: how to read pages of one list.
+
+    ``identity`` is what a cursor of the list is bound to (its filter, its
+    parent), so that it resumes no other list; ``fetch`` reads one page,
+    ``count`` the total, ``node`` turns a row into what the edges hold. The
+    field's connection type pages it (see :meth:`Connection.resolve_connection`).
+    """
+
+    ordering: Ordering[Row]
+    identity: object
+    fetch: Callable[[PageRequest], Awaitable[Page[Row]]]
+    count: Callable[[], Awaitable[int]]
+    node: Callable[[Row], Any]
+
+    @classmethod
+    def of_parent(
+        cls,
+        parent_id: UUID,
+        *,
+        pages: DataLoader[Any, Any],
+        counts: DataLoader[Any, Any],
+        ordering: Ordering[Row],
+        node: Callable[[Row], Any],
+    ) -> Keyset[Row]:
+        """One parent's children through batching loaders: one statement per level
+        whatever the number of parents. The parent is part of the list's identity:
+        another parent's cursor must not resume this one from a foreign position."""
+
+        async def count() -> int:
+            return int(await counts.load(parent_id))
+
+        return cls(
+            ordering,
+            parent_id,
+            lambda request: pages.load(ChildrenKey(parent_id, ordering, request)),
+            count,
+            node,
+        )
+
+    def __iter__(self) -> Iterator[Row]:
+        raise TypeError("a keyset list is read a page at a time, through its connection")
+
+
+@strawberry.type(description="A page of items with Relay cursors and the total across pages.")
+class Connection(relay.Connection[NodeType], Generic[NodeType]):
+    edges: list[Edge[NodeType]] = strawberry.field(  # type: ignore[assignment]
+        description="Contains the nodes in this connection"
+    )
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items match, across all pages.")
+    async def total_count(self) -> int:
+        return await self.counter()
+
+    @classmethod
+    async def resolve_connection(  # type: ignore[override]
+        cls,
+        nodes: Keyset[Any],
+        *,
+        info: Any,
+        before: str | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+        max_results: int | None = None,
+        **kwargs: Any,
+    ) -> Connection[NodeType]:
+        """One keyset page of ``nodes``, under the configured page sizes."""
+        settings = info.context.settings
+        codec = CursorCodec(nodes.ordering, nodes.identity)
+        request = page_request(
+            codec,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            default_size=settings.default_page_size,
+            max_size=settings.max_page_size,
+        )
+        page = await nodes.fetch(request)
+        rows = page.rows
+        return cls(
+            edges=[
+                Edge(node=nodes.node(row), key=functools.partial(page.key, row), codec=codec)
+                for row in rows
+            ],
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=codec.encode(page.key(rows[0])) if rows else None,
+                end_cursor=codec.encode(page.key(rows[-1])) if rows else None,
+            ),
+            counter=nodes.count,
+        )
+
+
+PAGING = ("first", "after", "last", "before")
+
+
+class KeysetPaging(relay.ConnectionExtension):
+    """Strawberry's connection extension, with the paging arguments where this
+    schema has always had them: ``first, after, last, before`` (forward only:
+    ``first, after``), before or after the field's own arguments."""
+
+    def __init__(self, *, paging_first: bool, backward: bool) -> None:
+        super().__init__()
+        self.paging_first = paging_first
+        self.backward = backward
+
+    def apply(self, field: StrawberryField) -> None:
+        super().apply(field)
+        by_name = {argument.python_name: argument for argument in field.arguments}
+        own = [argument for argument in field.arguments if argument.python_name not in PAGING]
+        paging = [by_name[name] for name in PAGING if self.backward or name in ("first", "after")]
+        for argument in paging:
+            argument.description = None
+        field.arguments = [*paging, *own] if self.paging_first else [*own, *paging]
+
+
+def keyset_connection(
+    graphql_type: Any, *, paging_first: bool = False, backward: bool = True, **options: Any
+) -> Any:
+    """A Relay connection field (``relay.connection``) whose resolver returns a
+    :class:`Keyset`: ``first``/``after``/``last``/``before`` are added, checked and
+    applied once, here, for every list of the schema.
+
+    ``paging_first`` puts the paging arguments before the resolver's own (as
+    nested lists have them), ``backward=False`` offers forward paging only.
+    """
+    field = relay.connection(graphql_type, **options)
+    field.extensions = [
+        KeysetPaging(paging_first=paging_first, backward=backward)
+        if isinstance(extension, relay.ConnectionExtension)
+        else extension
+        for extension in field.extensions
+    ]
+    return field
+
+
+# A cursor is a few dozen characters; anything much longer is not one of ours.
+MAX_CURSOR_LENGTH = 512
+
+
+def fingerprint(identity: object) -> str:
+    """A short, stable digest of what identifies a list (its filter, its parent).
+
+    The same on every process and every run: values are written as canonical
+    JSON (sorted keys, sets as sorted lists), never with ``repr``.
+    """
+    canonical = orjson.dumps(
+        identity, default=_canonical, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    )
+    return hashlib.blake2s(canonical, digest_size=6).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, UUID):  # asyncpg's own UUID class is one, but not orjson's
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(str(item) for item in value)
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+class CursorCodec:
+    """Cursors are base64 of the ordering, a fingerprint of the list's identity, and
+    the row's key values: a cursor only resumes the list it came from."""
+
+    def __init__(self, ordering: Ordering[Any], identity: object = None) -> None:
+        self.ordering = ordering
+        self.tag = fingerprint(identity)
+
+    def encode(self, key: Key) -> str:
+        payload = [self.ordering.name, self.tag, *self.ordering.dump(key)]
+        return base64.urlsafe_b64encode(orjson.dumps(payload)).decode()
+
+    def decode(self, cursor: str, argument: str) -> Key:
+        """The key values of ``cursor``; raises BadUserInput for anything this list
+        did not issue, whatever it decodes to."""
+        invalid = BadUserInput(f"`{argument}` is not a valid cursor", argument)
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise invalid
+        try:
+            payload = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (binascii.Error, ValueError, UnicodeError) as exc:  # orjson's error is a ValueError
+            raise invalid from exc
+        if not isinstance(payload, list) or len(payload) < 2:
+            raise invalid
+        name, tag, *values = payload
+        if name != self.ordering.name or tag != self.tag:
+            raise BadUserInput(
+                f"`{argument}` was issued for a different filter or order of this list", argument
+            )
+        try:
+            return self.ordering.load(values)
+        except InvalidCursor as exc:
+            raise invalid from exc
+
+
+def page_request(
+    codec: CursorCodec,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default_size: int,
+    max_size: int,
+) -> PageRequest:
+    """Validate Relay arguments into a keyset page request; raises BadUserInput."""
+    if first is not None and last is not None:
+        raise BadUserInput("pass either `first` or `last`, not both", "first")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= max_size:
+            raise page_size_refused(name, max_size)
+    size = first if first is not None else last if last is not None else default_size
+    return PageRequest(
+        limit=size,
+        after=codec.decode(after, "after") if after else None,
+        before=codec.decode(before, "before") if before else None,
+        from_end=last is not None,
+    )

@@ -1,0 +1,289 @@
+"""Schema extensions: the cross-cutting rules every operation passes through.
+
+Order matters. Documents are size-limited while they are parsed, depth and alias
+limits run as validation rules, and the request limits that depend on variables
+run when execution starts — all before the first SQL statement, which is the
+viewer's lookup in :class:`IdentifyViewer`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    IntValueNode,
+    Lexer,
+    ListValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Source,
+    TokenKind,
+    ValueNode,
+    VariableNode,
+    get_operation_ast,
+    parse,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.language import InlineFragmentNode
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from gql.api.core.errors import BadUserInput, database_error, page_size_refused, with_code
+from gql.api.core.inputs import coerce_variables, input_refusal, locate_literal
+from gql.api.core.scalars import MAX_NESTING, InvalidScalar
+from gql.server.middleware import current_request_id
+from persistence.config import Settings
+from persistence.errors import Unavailable
+
+PAGE_ARGUMENTS = ("first", "last")
+NODE_ID_ARGUMENTS = {"nodes": "ids"}
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Only errors raised inside resolvers that are not GraphQL errors are bugs to mask;
+    syntax, validation, permission and bad-input messages stay readable, and a
+    database that cannot serve is said so (see :func:`gql.api.core.errors.database_error`)."""
+    cause = error.original_error
+    return cause is not None and not isinstance(cause, GraphQLError | InvalidScalar | Unavailable)
+
+
+class PresentErrors(MaskErrors):
+    """Gives every error a code clients can switch on, and nothing else away.
+
+    - values a type refuses, in the document, become ``BAD_USER_INPUT`` naming
+      the argument (variables are refused so already, by :class:`RequestLimits`);
+    - a database that cannot serve becomes ``DATABASE_UNAVAILABLE`` or
+      ``DATABASE_BUSY``, retryable, with the request id;
+    - anything else unexpected is masked as ``INTERNAL_SERVER_ERROR`` with the
+      request id, so a user's report can be matched with the logged traceback;
+    - other refused documents are ``GRAPHQL_VALIDATION_FAILED`` (syntax errors
+      are ``GRAPHQL_PARSE_FAILED``, see :class:`BoundedParse`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._present(error) for error in errors]
+
+    def _present(self, error: GraphQLError) -> GraphQLError:
+        if (error.extensions or {}).get("code"):
+            return error
+        if isinstance(error.original_error, Unavailable):
+            return database_error(error.original_error, error)
+        argument = self._literal_argument(error)
+        if argument is not None:
+            return input_refusal(argument, error)
+        if is_unexpected(error):
+            return self.anonymise_error(error)
+        if error.path is None:
+            return with_code(error, "GRAPHQL_VALIDATION_FAILED")
+        return error
+
+    def _literal_argument(self, error: GraphQLError) -> str | None:
+        """The argument path of the literal an error points at, if it points at one."""
+        document = self.execution_context.graphql_document
+        if error.path is not None or not error.nodes or document is None:
+            return None
+        operation = get_operation_ast(document, self.execution_context.operation_name)
+        return locate_literal(document, operation, error.nodes[0])
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()},
+        )
+
+
+class BoundedParse(SchemaExtension):
+    """Parses each document once (an LRU cache shared by every request), refusing
+    documents of more than ``max_tokens`` tokens or nesting deeper than
+    :data:`gql.api.core.scalars.MAX_NESTING` brackets before the parser, which recurses
+    per level, can run out of stack."""
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            try:
+                context.graphql_document = _parse(context.query, self.max_tokens)
+            except GraphQLError as error:
+                # Raised from here, it reaches the client without passing PresentErrors.
+                raise with_code(error, "GRAPHQL_PARSE_FAILED") from None
+        yield
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    source = Source(query)
+    lexer = Lexer(source)
+    depth = tokens = 0
+    token = lexer.advance()
+    while token.kind is not TokenKind.EOF:
+        tokens += 1
+        if tokens > max_tokens:
+            raise GraphQLSyntaxError(
+                source,
+                token.start,
+                f"Document contains more than {max_tokens} tokens. Parsing aborted.",
+            )
+        if token.kind in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise GraphQLSyntaxError(
+                    source,
+                    token.start,
+                    f"Document nests deeper than {MAX_NESTING} levels. Parsing aborted.",
+                )
+        elif token.kind in _CLOSING:
+            depth -= 1
+        token = lexer.advance()
+    return parse(source, max_tokens=max_tokens)
+
+
+_OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
+_CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
+
+
+class SingleOperation(SchemaExtension):
+    """A document with several operations must name the one to run.
+
+    Strawberry would otherwise run the first one, silently.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        document = self.execution_context.graphql_document
+        if document is None or self.execution_context._provided_operation_name is not None:
+            return
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) > 1:
+            raise GraphQLError(
+                "Must provide operationName when the document contains several operations.",
+                extensions={"code": "BAD_REQUEST"},
+            )
+
+
+class RequestLimits(SchemaExtension):
+    """Refuses, before anything is resolved: variables their types refuse (as
+    ``BAD_USER_INPUT`` naming the argument), and page sizes and ``nodes(ids:)``
+    batches over their caps, whether given as literals, variables or variables'
+    defaults."""
+
+    def __init__(self, max_page_size: int, max_node_ids: int) -> None:
+        self.max_page_size = max_page_size
+        self.max_node_ids = max_node_ids
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if document is not None and operation is not None:
+            variables = coerce_variables(
+                context.schema._schema, document, operation, context.variables or {}
+            )
+            if isinstance(variables, list):
+                # A result set here stands instead of executing (and of the viewer lookup).
+                context.result = GraphQLExecutionResult(data=None, errors=variables)
+            else:
+                fragments = {
+                    d.name.value: d
+                    for d in document.definitions
+                    if isinstance(d, FragmentDefinitionNode)
+                }
+                self._check(operation.selection_set, fragments, variables, set())
+        yield
+
+    def _check(
+        self,
+        selections: SelectionSetNode | None,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        visited: set[str],
+    ) -> None:
+        for node in selections.selections if selections else ():
+            if isinstance(node, FieldNode):
+                for argument in node.arguments or ():
+                    name = argument.name.value
+                    value = _value(argument.value, variables)
+                    too_many = isinstance(value, int) and value > self.max_page_size
+                    if name in PAGE_ARGUMENTS and too_many:
+                        raise page_size_refused(name, self.max_page_size)
+                    is_batch = NODE_ID_ARGUMENTS.get(node.name.value) == name
+                    if is_batch and isinstance(value, list) and len(value) > self.max_node_ids:
+                        raise BadUserInput(
+                            f"`ids` may hold at most {self.max_node_ids} ids, not {len(value)}",
+                            name,
+                        )
+                self._check(node.selection_set, fragments, variables, visited)
+            elif isinstance(node, InlineFragmentNode):
+                self._check(node.selection_set, fragments, variables, visited)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value not in visited:
+                visited.add(node.name.value)
+                fragment = fragments.get(node.name.value)
+                self._check(
+                    fragment.selection_set if fragment else None, fragments, variables, visited
+                )
+
+
+class IdentifyViewer(SchemaExtension):
+    """Looks the viewer up once the operation has passed every limit, so a refused
+    request costs no SQL at all."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if context.result is None:
+            try:
+                await context.context.identify()
+            except Unavailable as error:
+                context.result = GraphQLExecutionResult(data=None, errors=[database_error(error)])
+        yield
+
+
+def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """The extensions of every operation, in the order they must run."""
+    # The depth and alias rules are built once: the validation cache is keyed by the
+    # rule classes, and each limiter instance would otherwise make new ones per request.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    return [
+        PresentErrors,
+        lambda: BoundedParse(settings.max_tokens),
+        SingleOperation,
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
+        lambda: RequestLimits(settings.max_page_size, settings.max_node_ids),
+        IdentifyViewer,
+    ]
+
+
+def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)  # coerced, defaults applied
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    if isinstance(node, ListValueNode):
+        return list(node.values)
+    return None

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from gql.api.core.context import Info
+from gql.api.core.mutations import (
+    Payload,
+    camel,
+    check_length,
+    load_row,
+    reject_invalid,
+    run_mutation,
+)
+from gql.api.customers.types import Customer
+from persistence import models
+from persistence.models import Channel
+from persistence.repositories.customers import PROFILE_FIELDS
+from persistence.unit_of_work import UnitOfWork
+
+PROFILE_LIMITS = {"username": 100, "first_name": 100, "last_name": 100, "phone": 32, "email": 320}
+
+
+@strawberry.input
+class UpsertCustomerInput:
+    channel: Channel
+    external_id: str
+    username: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Only the fields you pass change; `null` clears them.")
+class UpdateCustomerInput:
+    id: relay.GlobalID
+    username: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CustomerPayload(Payload):
+    customer: Customer | None = None
+
+
+@strawberry.type
+class UpsertCustomerPayload(Payload):
+    customer: Customer | None = None
+    created: bool = strawberry.field(default=False, description="True if this call created it.")
+
+
+def _profile(input: UpsertCustomerInput | UpdateCustomerInput) -> dict[str, Any]:
+    """The profile fields the client passed, checked against their limits."""
+    given = {
+        name: getattr(input, name)
+        for name in PROFILE_FIELDS
+        if getattr(input, name) is not strawberry.UNSET
+    }
+    reject_invalid(
+        *(
+            check_length(value, f"input.{camel(name)}", maximum=PROFILE_LIMITS[name])
+            for name, value in given.items()
+        )
+    )
+    return given
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(
+        description="Get or create your customer by channel and external id, refreshing the "
+        "profile fields you pass. Concurrent calls for one customer create it once."
+    )
+    async def upsert_customer(
+        self, info: Info, input: UpsertCustomerInput
+    ) -> UpsertCustomerPayload:
+        async def work(uow: UnitOfWork, viewer: models.User) -> UpsertCustomerPayload:
+            reject_invalid(
+                check_length(input.external_id, "input.externalId", minimum=1, maximum=255)
+            )
+            customer, created = await uow.customers.upsert(
+                viewer.id, input.channel, input.external_id, _profile(input)
+            )
+            return UpsertCustomerPayload(customer=Customer.from_row(customer), created=created)
+
+        return await run_mutation(info, UpsertCustomerPayload, work)
+
+    @strawberry.mutation(description="Change the profile of one of your customers.")
+    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:
+        async def work(uow: UnitOfWork, viewer: models.User) -> CustomerPayload:
+            customer = await load_row(uow.customers, input.id, "Customer")
+            for name, value in _profile(input).items():
+                setattr(customer, name, value)
+            await uow.customers.save(customer)
+            return CustomerPayload(customer=Customer.from_row(customer))
+
+        return await run_mutation(info, CustomerPayload, work)

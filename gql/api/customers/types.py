@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from gql.api.appointments.types import Appointment
+from gql.api.conversations.types import CONVERSATION_ORDERINGS, Conversation, ConversationOrder
+from gql.api.core.connections import Connection, Keyset, keyset_connection
+from gql.api.core.context import Info
+from gql.api.core.nodes import RowNode
+from persistence.models import Appointment as AppointmentRow
+from persistence.models import Channel
+from persistence.models import Conversation as ConversationRow
+from persistence.repositories.appointments import APPOINTMENTS_BY_START
+from persistence.repositories.customers import CUSTOMERS_NEWEST_FIRST, CUSTOMERS_OLDEST_FIRST
+
+strawberry.enum(Channel, description="Where a customer talks with a persona.")
+
+
+@strawberry.type(description="Someone an operator's personas talk with, known on one channel.")
+class Customer(RowNode):
+    loader = "customer"
+
+    id: relay.NodeID[str]
+    pk: strawberry.Private[UUID]
+    channel: Channel
+    external_id: str
+    username: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    email: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @keyset_connection(
+        Connection[Conversation], paging_first=True, description="The customer's conversations."
+    )
+    def conversations(
+        self, info: Info, order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC
+    ) -> Keyset[ConversationRow]:
+        loaders = info.context.loaders
+        return Keyset.of_parent(
+            self.pk,
+            pages=loaders.conversations_by_customer,
+            counts=loaders.conversation_counts_by_customer,
+            ordering=CONVERSATION_ORDERINGS[order_by],
+            node=Conversation.from_row,
+        )
+
+    @keyset_connection(
+        Connection[Appointment],
+        paging_first=True,
+        description="The customer's appointments, soonest first.",
+    )
+    def appointments(self, info: Info) -> Keyset[AppointmentRow]:
+        loaders = info.context.loaders
+        return Keyset.of_parent(
+            self.pk,
+            pages=loaders.appointments_by_customer,
+            counts=loaders.appointment_counts_by_customer,
+            ordering=APPOINTMENTS_BY_START,
+            node=Appointment.from_row,
+        )
+
+
+@strawberry.enum(description="How customers are ordered.")
+class CustomerOrder(enum.Enum):
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+
+
+CUSTOMER_ORDERINGS = {
+    CustomerOrder.CREATED_AT_DESC: CUSTOMERS_NEWEST_FIRST,
+    CustomerOrder.CREATED_AT_ASC: CUSTOMERS_OLDEST_FIRST,
+}
+
+
+@strawberry.input
+class CustomerFilterInput:
+    channel: Channel | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Matches username, names, email or external id."
+    )

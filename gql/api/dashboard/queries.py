@@ -1,0 +1,149 @@
+"""Dashboard numbers: usage per local day, week, month, persona or channel."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Self
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from gql.api.core.context import Info
+from gql.api.core.errors import BadUserInput
+from gql.api.core.nodes import decode_optional_id
+from gql.api.core.scalars import BigInt
+from gql.api.personas.types import Persona
+from gql.auth.permissions import IsAuthenticated
+from persistence.models import Channel
+from persistence.repositories.usage import UsageBucket as UsageRow
+from persistence.repositories.usage import UsageFilter, UsageGrouping
+
+MAX_RANGE_DAYS = 3 * 366
+
+
+strawberry.enum(UsageGrouping, name="UsageGroupBy", description="What one usage bucket stands for.")
+
+
+@strawberry.input(description="Local dates in each owner's schedule zone, both included.")
+class UsageFilterInput:
+    from_: date = strawberry.field(name="from")
+    to: date
+    persona_id: relay.GlobalID | None = None
+    customer_id: relay.GlobalID | None = None
+
+
+@strawberry.type(description="Messages by the role of their author.")
+class MessageCounts:
+    user: int
+    assistant: int
+    system: int
+    tool: int
+
+    @strawberry.field
+    def total(self) -> int:
+        return self.user + self.assistant + self.system + self.tool
+
+
+@strawberry.type(description="Appointments (by start time) by status.")
+class AppointmentCounts:
+    pending: int
+    confirmed: int
+    cancelled: int
+    completed: int
+
+    @strawberry.field
+    def total(self) -> int:
+        return self.pending + self.confirmed + self.cancelled + self.completed
+
+
+@strawberry.type(description="The numbers of one bucket.")
+class UsageBucket:
+    key: str | None = strawberry.field(
+        description="The bucket's first local date, persona id or channel; "
+        "null for activity without a persona or a channel."
+    )
+    date: date | None = strawberry.field(description="First local date of a time bucket.")
+    channel: Channel | None
+    persona_id: strawberry.Private[UUID | None]
+    messages: MessageCounts
+    conversations_started: int
+    input_tokens: BigInt = strawberry.field(
+        description="Tokens sent to the models; may exceed 2^31."
+    )
+    output_tokens: BigInt = strawberry.field(
+        description="Tokens the models answered with; may exceed 2^31."
+    )
+    appointments: AppointmentCounts
+    active_customers: int = strawberry.field(
+        description="Distinct customers who wrote or were written to."
+    )
+
+    @strawberry.field(description="The persona of a PERSONA bucket.")
+    async def persona(self, info: Info) -> Persona | None:
+        if self.persona_id is None:
+            return None
+        row = await info.context.loaders.persona.load(self.persona_id)
+        return Persona.from_row(row) if row else None
+
+    @classmethod
+    def of(cls, row: UsageRow, grouping: UsageGrouping) -> Self:
+        key: Any = row.key
+        day = key if isinstance(key, date) else None
+        channel = Channel(key) if grouping is UsageGrouping.CHANNEL and key is not None else None
+        persona_id = key if grouping is UsageGrouping.PERSONA else None
+        if day is not None:
+            label: str | None = day.isoformat()
+        elif persona_id is not None:
+            label = str(relay.GlobalID("Persona", str(persona_id)))
+        else:
+            label = channel.value if channel else None
+        return cls(
+            key=label,
+            date=day,
+            channel=channel,
+            persona_id=persona_id,
+            messages=MessageCounts(
+                user=row.user_messages,
+                assistant=row.assistant_messages,
+                system=row.system_messages,
+                tool=row.tool_messages,
+            ),
+            conversations_started=row.conversations_started,
+            input_tokens=BigInt(row.input_tokens),
+            output_tokens=BigInt(row.output_tokens),
+            appointments=AppointmentCounts(
+                pending=row.pending_appointments,
+                confirmed=row.confirmed_appointments,
+                cancelled=row.cancelled_appointments,
+                completed=row.completed_appointments,
+            ),
+            active_customers=row.active_customers,
+        )
+
+
+@strawberry.type
+class DashboardQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Usage numbers of your assistants, bucketed in your schedule's time zone; "
+        "empty buckets included. One SQL statement whatever the range.",
+    )
+    async def usage(
+        self,
+        info: Info,
+        filter: UsageFilterInput,
+        group_by: UsageGrouping,
+    ) -> list[UsageBucket]:
+        if filter.to < filter.from_:
+            raise BadUserInput("`filter.to` must not be before `filter.from`", "filter.to")
+        if filter.to - filter.from_ >= timedelta(days=MAX_RANGE_DAYS):
+            raise BadUserInput(f"at most {MAX_RANGE_DAYS} days at a time", "filter.to")
+        filter_ = UsageFilter(
+            first=filter.from_,
+            last=filter.to,
+            persona_id=decode_optional_id(filter.persona_id, "Persona", "filter.personaId"),
+            customer_id=decode_optional_id(filter.customer_id, "Customer", "filter.customerId"),
+        )
+        rows = await info.context.uow.usage.usage(filter_, group_by)
+        return [UsageBucket.of(row, group_by) for row in rows]

@@ -1,0 +1,251 @@
+"""``concierge check``: is this installation ready to serve? Each check says what it
+found and, when something is wrong, how to fix it."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+
+from gql.server import graphiql
+from persistence.config import DatabaseTarget, DatabaseUrlError, Settings
+from persistence.engine import create_engine
+from persistence.health import round_trip
+from persistence.migrations import head_revision
+
+# Settings fields are reported by the environment variable that sets them.
+_ENV_NAMES = {
+    name: str(field.validation_alias or name).upper()
+    for name, field in Settings.model_fields.items()
+}
+_MIN_SECRET_KEY_CHARS = 32
+
+
+class Outcome(enum.StrEnum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    outcome: Outcome
+    detail: str
+    fix: str | None = None
+
+
+async def run_checks() -> list[Check]:
+    """Check settings, secret key, database, migrations and GraphiQL assets, in that
+    order; checks that depend on a failed one are skipped."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        return [_invalid_settings(error)]
+    checks = [_settings(settings)]
+    try:
+        target = settings.database
+    except DatabaseUrlError as error:
+        checks.append(
+            Check(
+                "database",
+                Outcome.FAIL,
+                str(error),
+                "set DATABASE_URL to postgresql://user:password@host:5432/name "
+                "or sqlite:///./concierge.db",
+            )
+        )
+        target = None
+    checks.append(_secret_key(settings))
+    if target is not None:
+        checks.extend(await _database_and_migrations(settings, target))
+    else:
+        checks.append(Check("migrations", Outcome.SKIP, "needs a usable database"))
+    checks.append(_graphiql_assets(settings))
+    if target is not None and target.dialect == "postgresql":
+        checks.append(_pgbouncer(settings, target))
+    return checks
+
+
+def _invalid_settings(error: ValidationError) -> Check:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        problems.append(f"{_ENV_NAMES.get(name, name.upper())}: {item['msg']}")
+    return Check(
+        "settings",
+        Outcome.FAIL,
+        "; ".join(problems),
+        "correct or unset these variables (in the environment or .env); "
+        "the README's configuration table lists what each accepts",
+    )
+
+
+def _settings(settings: Settings) -> Check:
+    if settings.default_page_size > settings.max_page_size:
+        return Check(
+            "settings",
+            Outcome.FAIL,
+            f"DEFAULT_PAGE_SIZE ({settings.default_page_size}) exceeds "
+            f"MAX_PAGE_SIZE ({settings.max_page_size})",
+            "lower DEFAULT_PAGE_SIZE or raise MAX_PAGE_SIZE",
+        )
+    return Check("settings", Outcome.OK, f"environment {settings.environment}")
+
+
+def _secret_key(settings: Settings) -> Check:
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    generate = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+    if key is None:
+        if settings.is_production:
+            return Check(
+                "secret key",
+                Outcome.FAIL,
+                "SECRET_KEY is not set and CONCIERGE_ENV=production",
+                f"set SECRET_KEY; {generate}",
+            )
+        return Check(
+            "secret key", Outcome.OK, "development key in use (set SECRET_KEY for production)"
+        )
+    if len(key) < _MIN_SECRET_KEY_CHARS:
+        outcome = Outcome.FAIL if settings.is_production else Outcome.WARN
+        return Check(
+            "secret key",
+            outcome,
+            f"SECRET_KEY has {len(key)} characters; tokens signed with it can be forged",
+            f"use at least {_MIN_SECRET_KEY_CHARS} random characters; {generate}",
+        )
+    return Check("secret key", Outcome.OK, "set")
+
+
+async def _database_and_migrations(settings: Settings, target: DatabaseTarget) -> list[Check]:
+    if target.dialect == "sqlite" and not _sqlite_file_exists(target):
+        # Connecting would create an empty file; say what will happen instead.
+        return [
+            Check("database", Outcome.OK, f"{target.display} (file not created yet)"),
+            Check(
+                "migrations",
+                Outcome.FAIL,
+                "the database has no schema yet",
+                "run `concierge migrate` (`concierge serve` also does it for SQLite)",
+            ),
+        ]
+    engine = create_engine(settings, target)
+    try:
+        try:
+            database, current = await asyncio.wait_for(
+                round_trip(engine), settings.health_timeout_s
+            )
+        except Exception as error:  # every failure to reach the database is reported
+            return [
+                _unreachable(target, error, settings.health_timeout_s),
+                Check("migrations", Outcome.SKIP, "needs a reachable database"),
+            ]
+    finally:
+        await engine.dispose()
+    return [
+        Check("database", Outcome.OK, f"{target.display} ({target.dialect} {database.version})"),
+        _migrations(current, head_revision()),
+    ]
+
+
+def _sqlite_file_exists(target: DatabaseTarget) -> bool:
+    database = target.url.database
+    return not database or database == ":memory:" or Path(database).exists()
+
+
+def _driver_error(error: BaseException) -> BaseException:
+    """The driver's own exception under SQLAlchemy's wrappers, which says more."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    return error.__cause__ or error
+
+
+def _unreachable(target: DatabaseTarget, error: BaseException, timeout_s: float) -> Check:
+    error = _driver_error(error)
+    reason = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    name = type(error).__name__
+    if isinstance(error, TimeoutError):
+        reason = f"no answer within {timeout_s:g}s"
+        fix = "check the host and port and any firewall; or raise HEALTH_TIMEOUT_S"
+    elif name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
+        fix = "check the user name and password in DATABASE_URL"
+    elif name == "InvalidCatalogNameError":
+        fix = f"create the database first, e.g. `createdb {target.url.database}`"
+    elif isinstance(error, OSError):
+        fix = (
+            f"start the database server at {target.url.host}:{target.url.port or 5432} "
+            "(`make postgres` starts a local one) or correct DATABASE_URL"
+        )
+    else:
+        fix = "check DATABASE_URL; `concierge check` reads it from the environment or .env"
+    return Check("database", Outcome.FAIL, f"cannot connect to {target.display}: {reason}", fix)
+
+
+def _migrations(current: str | None, head: str | None) -> Check:
+    if current == head:
+        return Check("migrations", Outcome.OK, f"at head ({head})")
+    if current is None:
+        return Check(
+            "migrations",
+            Outcome.FAIL,
+            f"the database has no schema yet (head is {head})",
+            "run `concierge migrate`",
+        )
+    return Check(
+        "migrations",
+        Outcome.FAIL,
+        f"the database is at {current}, the code expects {head}",
+        "run `concierge migrate`; if the database is newer than this code, "
+        "deploy the newer code or `concierge migrate downgrade "
+        f"{head}` with the code that wrote it",
+    )
+
+
+def _graphiql_assets(settings: Settings) -> Check:
+    if not settings.graphiql_enabled:
+        return Check("graphiql", Outcome.OK, "off (GRAPHIQL=false or production)")
+    missing = [
+        name for name in graphiql.REQUIRED_ASSETS if not (graphiql.STATIC_DIR / name).is_file()
+    ]
+    if missing:
+        return Check(
+            "graphiql",
+            Outcome.FAIL,
+            f"assets missing from {graphiql.STATIC_DIR}: {', '.join(missing)}",
+            "reinstall Concierge, or run .ci/vendor-graphiql in a checkout",
+        )
+    return Check("graphiql", Outcome.OK, "served at /graphql with local assets")
+
+
+def _pgbouncer(settings: Settings, target: DatabaseTarget) -> Check:
+    host = target.url.host or ""
+    # Supabase's transaction pooler listens on 6543; Neon's pooled hosts say "-pooler".
+    looks_pooled = target.url.port == 6543 or "pooler" in host
+    if looks_pooled and not settings.db_pgbouncer:
+        return Check(
+            "pgbouncer",
+            Outcome.WARN,
+            f"{host}:{target.url.port} looks like a transaction-mode pooler",
+            "set DB_PGBOUNCER=true, or prepared statements will fail intermittently",
+        )
+    mode = "on" if settings.db_pgbouncer else "off"
+    return Check("pgbouncer", Outcome.OK, f"PgBouncer compatibility {mode}")
+
+
+def report(checks: list[Check]) -> str:
+    """The checks as aligned lines, each failure followed by its fix."""
+    width = max(len(check.name) for check in checks)
+    lines = []
+    for check in checks:
+        lines.append(f"{check.outcome.value:<5} {check.name:<{width}}  {check.detail}")
+        if check.fix and check.outcome in (Outcome.FAIL, Outcome.WARN):
+            lines.append(f"{'':<5} {'':<{width}}  fix: {check.fix}")
+    failed = sum(check.outcome is Outcome.FAIL for check in checks)
+    lines.append(f"{failed} check{'s' if failed != 1 else ''} failed" if failed else "all good")
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""What every request did, told three ways: one structured log line, a
+``Server-Timing`` header (total, database time, SQL statement count) and, when
+enabled, Prometheus metrics.
+
+:class:`RequestTelemetry` is ASGI middleware placed after
+:class:`~gql.server.middleware.RequestId`, so its log line carries the request id;
+:class:`OperationName` is the schema extension that tells it which GraphQL
+operation ran.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from gql.server.metrics import Metrics
+from gql.server.middleware import current_request_id
+from persistence.instrumentation import QueryStats, track_queries
+
+request_logger = logging.getLogger("concierge.request")
+
+
+@dataclass
+class Observation:
+    """What the GraphQL layer reports about the request being served."""
+
+    operation: str | None = None
+    operation_type: str | None = None
+    graphql_errors: int = 0
+
+
+_observation: ContextVar[Observation | None] = ContextVar("concierge_observation", default=None)
+
+
+class OperationName(SchemaExtension):
+    """Reports the operation's name, type and error count to the request's observation."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        observation = _observation.get()
+        if observation is None:
+            return
+        context = self.execution_context
+        observation.operation = context.operation_name
+        try:
+            observation.operation_type = context.operation_type.value
+        except RuntimeError:  # the document did not parse; there is no operation
+            observation.operation_type = None
+        result = context.result
+        errors = (result.errors if result is not None else None) or context.pre_execution_errors
+        observation.graphql_errors = len(errors or ())
+
+
+def server_timing(total_ms: float, queries: QueryStats) -> str:
+    """The ``Server-Timing`` value: total and database time, and the statement count
+    (as the ``dur`` of ``sql``, so browser developer tools display it)."""
+    return (
+        f"total;dur={total_ms:.2f}, "
+        f'db;desc="database";dur={queries.milliseconds:.2f}, '
+        f'sql;desc="SQL statements";dur={queries.statements}'
+    )
+
+
+class RequestTelemetry:
+    """Times each HTTP request, counts its SQL statements, adds ``Server-Timing`` to the
+    response, logs one line when it is done, and updates ``metrics`` if given."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        observation = Observation()
+        status = 500  # what the client gets if the app fails before answering
+
+        with track_queries() as queries:
+
+            async def send_with_timing(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    total_ms = (time.perf_counter() - started) * 1000
+                    MutableHeaders(scope=message)["Server-Timing"] = server_timing(
+                        total_ms, queries
+                    )
+                await send(message)
+
+            token = _observation.set(observation)
+            try:
+                await self.app(scope, receive, send_with_timing)
+            finally:
+                _observation.reset(token)
+                duration_ms = (time.perf_counter() - started) * 1000
+                route = _route(scope)
+                _log(scope, status, duration_ms, queries, observation)
+                if self.metrics is not None:
+                    self.metrics.observe_request(
+                        method=scope["method"],
+                        route=route,
+                        status=status,
+                        seconds=duration_ms / 1000,
+                        statements=queries.statements,
+                        graphql_errors=observation.graphql_errors,
+                    )
+
+
+def _route(scope: Scope) -> str:
+    """The matched route's path template: bounded, unlike raw paths, as a metric label."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+def _log(
+    scope: Scope, status: int, duration_ms: float, queries: QueryStats, observation: Observation
+) -> None:
+    fields = {
+        "request_id": current_request_id(),
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "operation": observation.operation,
+        "operation_type": observation.operation_type,
+        "graphql_errors": observation.graphql_errors,
+        "duration_ms": round(duration_ms, 2),
+        "db_ms": round(queries.milliseconds, 2),
+        "sql_statements": queries.statements,
+    }
+    shown = " ".join(
+        f"{key}={'-' if value is None else value}"
+        for key, value in fields.items()
+        if key != "request_id"
+    )
+    request_logger.info("request %s", shown, extra=fields)
