@@ -26,7 +26,7 @@ from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
 from bench.workloads import Targets, Workload, find_targets, workloads
-from gql.auth.tokens import Passwords, issue_token
+from gql.auth.tokens import issue_token
 from gql.cli import DEMO_PASSWORD
 from gql.server.app import create_app
 from persistence import migrations
@@ -34,6 +34,7 @@ from persistence.config import Settings, normalise_database_url
 from persistence.demo import SIZES, seed_demo
 from persistence.engine import create_engine
 from persistence.models import Message, User
+from persistence.services.credentials import Passwords
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = os.environ.get(

@@ -1,9 +1,18 @@
-"""The persistence layer's errors: a small hierarchy that names what went wrong
-in the domain's terms and carries no SQL, table internals or driver names."""
+"""Errors of the persistence layer and its use cases: a small hierarchy that names
+what went wrong in the domain's terms and carries no SQL, table internals or
+driver names. Expected refusals (not found, conflicts, invalid input, a
+transition the lifecycle forbids, …) are for callers to turn into answers;
+``Unavailable`` says the database could not serve, and retrying may help.
+
+Fields are named as paths into the use case's input, in its own (snake_case)
+names: ``("messages", 1, "content")``.
+"""
 
 from __future__ import annotations
 
+import enum
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import exc as sa_exc
@@ -15,13 +24,18 @@ class PersistenceError(Exception):
     """Base of every error the persistence layer raises on purpose."""
 
 
-class NotFound(PersistenceError):
-    """The row does not exist, or is not visible to the caller."""
+Field = tuple[str | int, ...]
 
-    def __init__(self, entity: str, key: object) -> None:
+
+class NotFound(PersistenceError):
+    """The row does not exist, or is not visible to the caller (the same answer,
+    so that nobody learns what others have); ``field`` is the input naming it."""
+
+    def __init__(self, entity: str, key: object, field: Field | None = None) -> None:
         super().__init__(f"{entity} {key} not found")
         self.entity = entity
         self.key = key
+        self.field = field
 
 
 class Conflict(PersistenceError):
@@ -43,6 +57,46 @@ class Overlap(Conflict):
 
 class IntegrityViolation(PersistenceError):
     """A reference or check rule would be broken (e.g. a missing parent row)."""
+
+
+class ProblemKind(enum.StrEnum):
+    INVALID = "invalid"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
+    END_BEFORE_START = "end_before_start"
+    OVERLAPPING_RANGES = "overlapping_ranges"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an input cannot be taken, and where it is."""
+
+    field: Field
+    message: str
+    kind: ProblemKind = ProblemKind.INVALID
+
+
+class InvalidInput(PersistenceError):
+    """The input breaks the use case's rules; every problem is reported at once."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
+
+
+class InvalidTransition(PersistenceError):
+    """The appointment's status does not allow the change."""
+
+
+class OutsideOpeningHours(PersistenceError):
+    """The appointment would not lie within the schedule's opening hours."""
+
+
+class TooClose(PersistenceError):
+    """The appointment would be closer to another than the schedule's buffer allows."""
+
+
+class InvalidCredentials(PersistenceError):
+    """The login or the password is wrong, or the account is inactive."""
 
 
 class Unavailable(PersistenceError):

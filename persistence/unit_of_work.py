@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from persistence.errors import PersistenceError
 from persistence.repositories import (
     AppointmentRepository,
     ConversationRepository,
@@ -82,6 +85,19 @@ class UnitOfWork:
     def detach(self, row: object) -> None:
         """Keep ``row`` readable as it is now, whatever later rollbacks do to the session."""
         self._gate.detach(row)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """One write transaction: begun for writing, committed when the block ends,
+        rolled back if it raises (the first error is the one that propagates)."""
+        await self.begin_writing()
+        try:
+            yield self
+            await self.commit()
+        except BaseException:
+            with contextlib.suppress(PersistenceError):
+                await self.rollback()
+            raise
 
     async def commit(self) -> None:
         """Make every change of this unit durable; raises a PersistenceError on failure."""

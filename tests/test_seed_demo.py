@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from gql.auth.tokens import Passwords
 from gql.cli import DEMO_PASSWORD, app
 from persistence.demo import SIZES, DemoDataExists, seed_demo
 from persistence.models import Base, Conversation, Message
+from persistence.services.credentials import Passwords
 
 TABLES = ("users", "personas", "customers", "conversations", "messages", "appointments")
 

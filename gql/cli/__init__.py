@@ -204,12 +204,12 @@ def seed_demo(
     reset: Annotated[bool, typer.Option(help="Delete every row of the database first.")] = False,
 ) -> None:
     """Migrate the database and fill it with realistic demo data; prints a login."""
-    from gql.auth.tokens import Passwords
     from persistence import migrations
     from persistence.config import get_settings
     from persistence.demo import SIZES, DemoDataExists
     from persistence.demo import seed_demo as seed_database
     from persistence.engine import create_engine
+    from persistence.services.credentials import Passwords
 
     if size not in SIZES:
         raise typer.BadParameter(f"choose one of {', '.join(SIZES)}", param_hint="--size")

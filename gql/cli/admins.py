@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gql.auth.tokens import Passwords
 from persistence.config import get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import Role, User
 from persistence.scope import Scope
+from persistence.services.credentials import Passwords
 from persistence.unit_of_work import UnitOfWork
 
 

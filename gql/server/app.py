@@ -17,7 +17,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from gql.api.core.context import Services
-from gql.auth.tokens import Passwords
 from gql.auth.viewers import ActiveViewers
 from gql.schema import build_schema
 from gql.server import graphiql
@@ -28,6 +27,7 @@ from gql.server.telemetry import RequestTelemetry
 from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
+from persistence.services.credentials import Passwords
 
 # Young collections every this many allocations, instead of Python's 700: a
 # large response allocates tens of thousands of short-lived objects, and with

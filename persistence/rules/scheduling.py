@@ -34,16 +34,22 @@ class UnknownTimeZone(ScheduleProblem):
         self.name = name
 
 
-class EndBeforeStart(ScheduleProblem):
+class RangeProblem(ScheduleProblem):
+    """What is wrong with the opening range at ``index`` of a day."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class EndBeforeStart(RangeProblem):
     def __init__(self, index: int) -> None:
-        super().__init__("the end must be after the start")
-        self.index = index
+        super().__init__("the end must be after the start", index)
 
 
-class OverlappingRanges(ScheduleProblem):
+class OverlappingRanges(RangeProblem):
     def __init__(self, index: int, other: int) -> None:
-        super().__init__("overlaps another range of the same day")
-        self.index = index
+        super().__init__("overlaps another range of the same day", index)
         self.other = other
 
 
@@ -93,9 +99,9 @@ def format_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def range_problems(ranges: Sequence[TimeRange]) -> list[ScheduleProblem]:
+def range_problems(ranges: Sequence[TimeRange]) -> list[RangeProblem]:
     """Every reason the ranges of one day are unusable (by index), empty if none."""
-    problems: list[ScheduleProblem] = [
+    problems: list[RangeProblem] = [
         EndBeforeStart(index) for index, r in enumerate(ranges) if r.end <= r.start
     ]
     valid = sorted((r, index) for index, r in enumerate(ranges) if r.end > r.start)
@@ -176,15 +182,7 @@ def opening_windows(rules: Rules, day: date) -> list[Window]:
     ]
 
 
-@dataclass(frozen=True)
-class Busy:
-    """A booked stretch of real time that slots must keep clear of."""
-
-    start: datetime
-    end: datetime
-
-
-def _clashes(start: datetime, end: datetime, busy: Iterable[Busy], buffer: timedelta) -> bool:
+def _clashes(start: datetime, end: datetime, busy: Iterable[Window], buffer: timedelta) -> bool:
     return any(b.start - buffer < end and start < b.end + buffer for b in busy)
 
 
@@ -206,7 +204,7 @@ def free_slots(
     rules: Rules,
     day: date,
     duration_minutes: int,
-    busy: Sequence[Busy],
+    busy: Sequence[Window],
     now: datetime,
 ) -> list[Window]:
     """Free start times on local date ``day`` for an appointment of ``duration_minutes``.
@@ -239,7 +237,7 @@ def booking_problem(
     rules: Rules,
     start: datetime,
     duration_minutes: int,
-    busy: Sequence[Busy],
+    busy: Sequence[Window],
     now: datetime,
 ) -> BookingProblem | None:
     """Why an appointment at ``start`` may not be booked, or ``None`` if it may.

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from persistence.rules.scheduling import (
     BookingProblem,
-    Busy,
     Rules,
     Window,
     booking_problem,
@@ -37,7 +36,7 @@ async def slots_by_day(
     span = utc_span(rules, first, last)
     margin = timedelta(minutes=rules.buffer_minutes)
     busy = [
-        Busy(row.starts_at, row.ends_at)
+        Window(row.starts_at, row.ends_at)
         for row in await uow.appointments.busy_between(
             owner_id, span.start - margin, span.end + margin
         )
@@ -70,7 +69,7 @@ async def check_booking(
     margin = timedelta(minutes=rules.buffer_minutes)
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     busy = [
-        Busy(row.starts_at, row.ends_at)
+        Window(row.starts_at, row.ends_at)
         for row in await uow.appointments.busy_between(
             owner_id, starts_at - margin, ends_at + margin, ignoring=moving
         )

@@ -448,3 +448,28 @@ async def test_limits_apply_to_variable_defaults_before_any_sql(operator, db, qu
 
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert log.count == 0
+
+
+# -- ids ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("malformed", ["x", "", "%%%", b64("Persona"), b64("Persona:not-a-uuid")])
+async def test_a_malformed_id_is_answered_like_a_missing_one(operator, malformed):
+    missing = global_id("Persona", "01960a4e-2f7c-7d3a-9b1e-5c6d7e8f9a0b")
+    update = f"""mutation($id: ID!) {{ updatePersona(input: {{id: $id, name: "N"}}) {{
+      persona {{ id }} {ERRORS} }} }}"""
+
+    bad = await operator.api.data(update, {"id": malformed})
+    absent = await operator.api.data(update, {"id": missing})
+    nodes = await operator.api.data(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [malformed, missing]}
+    )
+    filtered = await operator.api.query(
+        "query($id: ID) { conversations(filter: {personaId: $id}) { totalCount } }",
+        {"id": malformed},
+    )
+
+    assert user_errors(bad["updatePersona"]) == user_errors(absent["updatePersona"])
+    assert user_errors(bad["updatePersona"]) == [("NotFoundError", "NOT_FOUND", "input.id")]
+    assert nodes["nodes"] == [None, None]
+    assert refused_argument(filtered) == "filter.personaId"

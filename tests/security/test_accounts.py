@@ -16,9 +16,9 @@ from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from gql.auth.tokens import Passwords
 from persistence.config import Settings
 from persistence.models import User
+from persistence.services.credentials import Passwords
 from tests.conftest import Api, Database
 from tests.factories import make_user
 

@@ -11,12 +11,12 @@ import pytest
 
 from persistence.rules.scheduling import (
     BookingProblem,
-    Busy,
     EndBeforeStart,
     OverlappingRanges,
     Rules,
     TimeRange,
     UnknownTimeZone,
+    Window,
     booking_problem,
     free_slots,
     opening_windows,
@@ -147,7 +147,7 @@ def test_a_window_that_ends_at_midnight_in_kathmandu_ends_at_1815_utc():
 
 def test_buffers_keep_slots_clear_before_and_after_an_appointment():
     rules = every_day(hours("09:00", "12:00"), timezone="Europe/Berlin", buffer_minutes=15)
-    busy = [Busy(local(MONDAY, "10:00"), local(MONDAY, "10:30"))]
+    busy = [Window(local(MONDAY, "10:00"), local(MONDAY, "10:30"))]
 
     slots = free_slots(rules, MONDAY, 30, busy, LONG_AGO)
 
@@ -156,7 +156,7 @@ def test_buffers_keep_slots_clear_before_and_after_an_appointment():
 
 def test_without_a_buffer_slots_touch_an_appointment():
     rules = every_day(hours("09:00", "12:00"), timezone="Europe/Berlin")
-    busy = [Busy(local(MONDAY, "10:00"), local(MONDAY, "10:30"))]
+    busy = [Window(local(MONDAY, "10:00"), local(MONDAY, "10:30"))]
 
     slots = free_slots(rules, MONDAY, 30, busy, LONG_AGO)
 
@@ -208,7 +208,7 @@ class TestBookingProblems:
         assert self.problem("09:00", now=local(MONDAY, "09:01")) is BookingProblem.TOO_SOON
         far = local(MONDAY, "08:00") - timedelta(days=400)
         assert self.problem("09:00", now=far, horizon_days=365) is BookingProblem.TOO_FAR_AHEAD
-        busy = [Busy(local(MONDAY, "10:00"), local(MONDAY, "10:30"))]
+        busy = [Window(local(MONDAY, "10:00"), local(MONDAY, "10:30"))]
         assert self.problem("10:35", busy=busy) is BookingProblem.TOO_CLOSE
         assert self.problem("10:40", busy=busy) is None
 

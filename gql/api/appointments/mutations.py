@@ -1,70 +1,40 @@
 """Booking and the appointment lifecycle: pending → confirmed → completed, and
-pending|confirmed → cancelled. Every change is kept in the appointment's history."""
+pending|confirmed → cancelled (persistence/rules/lifecycle.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 import strawberry
-from strawberry import relay
 
 from gql.api.appointments.types import Appointment
 from gql.api.core.context import Info
-from gql.api.core.errors import ErrorCode, InvalidTransition, OutsideOpeningHours, SlotUnavailable
-from gql.api.core.mutations import (
-    Payload,
-    Rejected,
-    check_length,
-    invalid,
-    load_row,
-    reject_invalid,
-    run_mutation,
-)
+from gql.api.core.mutations import Payload, row_id, run_mutation
 from persistence import models
-from persistence.models import AppointmentChange, AppointmentStatus, utcnow
-from persistence.rules.scheduling import MAX_DURATION_MINUTES, BookingProblem
-from persistence.services.availability import check_booking
+from persistence.models import AppointmentStatus
+from persistence.services import appointments
 from persistence.unit_of_work import UnitOfWork
-
-# Where each status may go next; anything else is an InvalidTransition.
-TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
-    AppointmentStatus.PENDING: frozenset(
-        {AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED}
-    ),
-    AppointmentStatus.CONFIRMED: frozenset(
-        {AppointmentStatus.COMPLETED, AppointmentStatus.CANCELLED}
-    ),
-    AppointmentStatus.CANCELLED: frozenset(),
-    AppointmentStatus.COMPLETED: frozenset(),
-}
-MOVABLE = frozenset({AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED})
-CHANGE_TO = {
-    AppointmentStatus.CONFIRMED: AppointmentChange.CONFIRMED,
-    AppointmentStatus.COMPLETED: AppointmentChange.COMPLETED,
-    AppointmentStatus.CANCELLED: AppointmentChange.CANCELLED,
-}
 
 
 @strawberry.input
 class BookAppointmentInput:
-    customer_id: relay.GlobalID
+    customer_id: strawberry.ID
     starts_at: datetime
     duration_minutes: int
-    persona_id: relay.GlobalID | None = None
+    persona_id: strawberry.ID | None = None
     notes: str | None = None
 
 
 @strawberry.input
 class RescheduleAppointmentInput:
-    id: relay.GlobalID
+    id: strawberry.ID
     starts_at: datetime
     duration_minutes: int | None = None
 
 
 @strawberry.input
 class AppointmentIdInput:
-    id: relay.GlobalID
+    id: strawberry.ID
 
 
 @strawberry.type
@@ -72,74 +42,12 @@ class AppointmentPayload(Payload):
     appointment: Appointment | None = None
 
 
-def _check_duration(duration_minutes: int | None) -> None:
-    # The DateTime scalar already refused a start without an offset or out of range.
-    reject_invalid(
-        None
-        if duration_minutes is None or 0 < duration_minutes <= MAX_DURATION_MINUTES
-        else invalid(f"must be between 1 and {MAX_DURATION_MINUTES}", "input.durationMinutes"),
-    )
-
-
-async def _check_schedule(
-    uow: UnitOfWork,
-    owner_id: UUID,
-    starts_at: datetime,
-    duration_minutes: int,
-    moving: UUID | None = None,
-) -> None:
-    """Refuse, as typed errors, what the owner's schedule does not allow."""
-    problem = await check_booking(
-        uow, owner_id, starts_at, duration_minutes, utcnow(), moving=moving
-    )
-    if problem is None:
-        return
-    field, message = "input.startsAt", problem.value
-    if problem is BookingProblem.OUTSIDE_OPENING_HOURS:
-        raise Rejected(
-            OutsideOpeningHours(code=ErrorCode.OUTSIDE_OPENING_HOURS, message=message, field=field)
-        )
-    if problem is BookingProblem.TOO_CLOSE:
-        raise Rejected(
-            SlotUnavailable(code=ErrorCode.SLOT_UNAVAILABLE, message=message, field=field)
-        )
-    raise Rejected(invalid(message, field))
-
-
-async def _record(
-    uow: UnitOfWork,
-    appointment: models.Appointment,
-    change: AppointmentChange,
-    previous_starts_at: datetime | None = None,
-) -> None:
-    await uow.appointments.record(
-        appointment,
-        models.AppointmentEvent(
-            change=change,
-            status=appointment.status,
-            starts_at=appointment.starts_at,
-            duration_minutes=appointment.duration_minutes,
-            previous_starts_at=previous_starts_at,
-        ),
-    )
-
-
-def _refuse_transition(message: str) -> Rejected:
-    return Rejected(InvalidTransition(code=ErrorCode.INVALID_TRANSITION, message=message))
-
-
 def _status_mutation(status: AppointmentStatus, description: str) -> object:
     async def resolve(info: Info, input: AppointmentIdInput) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
-            appointment = await load_row(uow.appointments, input.id, "Appointment", lock=True)
-            if status not in TRANSITIONS[appointment.status]:
-                raise _refuse_transition(
-                    f"a {appointment.status.value} appointment cannot become {status.value}"
-                )
-            appointment.status = status
-            await uow.appointments.save(appointment)
-            await _record(uow, appointment, CHANGE_TO[status])
-            return AppointmentPayload(appointment=Appointment.from_row(appointment))
+            appointment_id = row_id(input.id, "Appointment", ("id",))
+            changed = await appointments.change_status(uow, appointment_id, status)
+            return AppointmentPayload(appointment=Appointment.from_row(changed))
 
         return await run_mutation(info, AppointmentPayload, work)
 
@@ -155,31 +63,14 @@ class AppointmentMutations:
     )
     async def book_appointment(self, info: Info, input: BookAppointmentInput) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
-            _check_duration(input.duration_minutes)
-            reject_invalid(check_length(input.notes, "input.notes", maximum=2000))
-            customer = await load_row(
-                uow.customers, input.customer_id, "Customer", "input.customerId"
-            )
-            persona = (
-                await load_row(uow.personas, input.persona_id, "Persona", "input.personaId")
-                if input.persona_id
-                else None
-            )
-            if persona is not None and persona.owner_id != customer.owner_id:
-                raise Rejected(
-                    invalid("belongs to another operator than the customer", "input.personaId")
-                )
-            await _check_schedule(uow, customer.owner_id, input.starts_at, input.duration_minutes)
-            appointment = models.Appointment(
-                owner_id=customer.owner_id,
-                customer_id=customer.id,
-                persona_id=persona.id if persona else None,
+            booking = appointments.Booking(
+                customer_id=row_id(input.customer_id, "Customer", ("customer_id",)),
                 starts_at=input.starts_at,
                 duration_minutes=input.duration_minutes,
+                persona_id=row_id(input.persona_id, "Persona", ("persona_id",)),
                 notes=input.notes,
             )
-            await uow.appointments.add(appointment)
-            await _record(uow, appointment, AppointmentChange.BOOKED)
+            appointment = await appointments.book_appointment(uow, booking)
             return AppointmentPayload(appointment=Appointment.from_row(appointment))
 
         return await run_mutation(info, AppointmentPayload, work)
@@ -192,21 +83,12 @@ class AppointmentMutations:
         self, info: Info, input: RescheduleAppointmentInput
     ) -> AppointmentPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> AppointmentPayload:
-            _check_duration(input.duration_minutes)
-            appointment = await load_row(uow.appointments, input.id, "Appointment", lock=True)
-            if appointment.status not in MOVABLE:
-                raise _refuse_transition(
-                    f"a {appointment.status.value} appointment cannot be moved"
-                )
-            duration = input.duration_minutes or appointment.duration_minutes
-            await _check_schedule(
-                uow, appointment.owner_id, input.starts_at, duration, moving=appointment.id
+            appointment = await appointments.reschedule_appointment(
+                uow,
+                row_id(input.id, "Appointment", ("id",)),
+                input.starts_at,
+                input.duration_minutes,
             )
-            previous = appointment.starts_at
-            appointment.starts_at = input.starts_at
-            appointment.duration_minutes = duration
-            await uow.appointments.save(appointment)
-            await _record(uow, appointment, AppointmentChange.RESCHEDULED, previous)
             return AppointmentPayload(appointment=Appointment.from_row(appointment))
 
         return await run_mutation(info, AppointmentPayload, work)

@@ -102,4 +102,4 @@ class AppointmentFilterInput:
         default=None, name="from", description="Starts at or after."
     )
     to: datetime | None = strawberry.field(default=None, description="Starts before.")
-    customer_id: relay.GlobalID | None = None
+    customer_id: strawberry.ID | None = None

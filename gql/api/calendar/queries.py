@@ -8,7 +8,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
-from strawberry import relay
 
 from gql.api.calendar.types import DaySlots, Schedule, TimeSlot
 from gql.api.core.context import Info
@@ -23,7 +22,7 @@ from persistence.services.availability import slots_by_day
 MAX_RANGE_DAYS = 31
 
 
-async def _owner(info: Info, persona_id: relay.GlobalID | None) -> UUID:
+async def _owner(info: Info, persona_id: strawberry.ID | None) -> UUID:
     """Whose calendar: the persona's owner if one is named, else the viewer's."""
     viewer = info.context.require_viewer()
     if persona_id is None:
@@ -48,7 +47,7 @@ async def _slots(
     first: date,
     last: date,
     duration_minutes: int,
-    persona_id: relay.GlobalID | None,
+    persona_id: strawberry.ID | None,
     timezone: str | None,
 ) -> list[DaySlots]:
     if not 0 < duration_minutes <= MAX_DURATION_MINUTES:
@@ -86,7 +85,7 @@ class CalendarQueries:
         info: Info,
         date: date,
         duration_minutes: int,
-        persona_id: relay.GlobalID | None = None,
+        persona_id: strawberry.ID | None = None,
         timezone: Annotated[str | None, strawberry.argument(description=_TIMEZONE_HELP)] = None,
     ) -> list[TimeSlot]:
         (day,) = await _slots(info, date, date, duration_minutes, persona_id, timezone)
@@ -103,7 +102,7 @@ class CalendarQueries:
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
         duration_minutes: int,
-        persona_id: relay.GlobalID | None = None,
+        persona_id: strawberry.ID | None = None,
         timezone: Annotated[str | None, strawberry.argument(description=_TIMEZONE_HELP)] = None,
     ) -> list[DaySlots]:
         if to < from_:

@@ -141,6 +141,6 @@ class Conversation(RowNode):
 
 @strawberry.input
 class ConversationFilterInput:
-    persona_id: relay.GlobalID | None = None
-    customer_id: relay.GlobalID | None = None
+    persona_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = None
     updated_after: datetime | None = None

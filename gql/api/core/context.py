@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gql.api.core.errors import NotAuthenticated
 from gql.api.core.loaders import Loaders
-from gql.auth.tokens import InvalidToken, Passwords, bearer_token, read_token
+from gql.auth.tokens import InvalidToken, bearer_token, read_token
 from gql.auth.viewers import ActiveViewers
 from persistence.config import Settings
 from persistence.errors import PersistenceError
 from persistence.health import HealthMonitor
 from persistence.models import User
 from persistence.scope import Scope
+from persistence.services.credentials import Passwords
 from persistence.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)

@@ -1,30 +1,36 @@
-"""The shape every mutation shares: one input, one payload with typed errors,
-one unit of work that commits once at the end or leaves nothing behind."""
+"""The shape every mutation shares: one input, one payload with typed errors. The
+use case (persistence/services/) runs the unit of work's transaction; here its
+refusals become the payload's errors, and the request's loaders forget what the
+write may have changed."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import orjson
 import strawberry
-from strawberry import relay
 
 from gql.api.core.context import Info
 from gql.api.core.errors import (
     ConflictError,
+    EndBeforeStart,
     ErrorCode,
+    InvalidCredentials,
+    InvalidTransition,
     NotFoundError,
+    OutsideOpeningHours,
+    OverlappingIntervals,
     SlotUnavailable,
     Unauthenticated,
+    UnknownTimeZone,
     UserError,
     ValidationError,
 )
-from gql.api.core.nodes import parse_uuid
-from persistence.errors import Conflict, IntegrityViolation, NotFound, Overlap, PersistenceError
+from gql.api.core.inputs import field_path
+from gql.api.core.nodes import row_of
+from persistence import errors
+from persistence.errors import Field, ProblemKind
 from persistence.models import User
-from persistence.repositories import Repository
 from persistence.unit_of_work import UnitOfWork
 
 
@@ -38,98 +44,26 @@ class Payload:
 P = TypeVar("P", bound=Payload)
 
 
-class Rejected(Exception):
-    """Raised inside a mutation to stop it with expected, typed errors."""
-
-    def __init__(self, *errors: UserError) -> None:
-        super().__init__(", ".join(error.message for error in errors))
-        self.errors = list(errors)
+@strawberry.input
+class DeleteInput:
+    id: strawberry.ID
 
 
-def not_found(entity: str, field: str | None = "input.id") -> Rejected:
-    return Rejected(
-        NotFoundError(code=ErrorCode.NOT_FOUND, message=f"{entity} not found", field=field)
-    )
+@strawberry.type
+class DeletePayload(Payload):
+    deleted_id: strawberry.ID | None = None
 
 
-async def load_row(
-    repository: Repository[Any],
-    global_id: relay.GlobalID,
-    type_name: str,
-    field: str = "input.id",
-    *,
-    lock: bool = False,
-) -> Any:
-    """The visible row behind ``global_id``; a foreign, missing or mistyped id is 'not found'.
-
-    ``lock`` reads it afresh under a row lock, for changes that depend on its
-    current state (see :meth:`Repository.lock`).
-    """
-    row_id = parse_uuid(global_id.node_id) if global_id.type_name == type_name else None
-    if row_id is None:
-        row = None
-    elif lock:
-        row = await repository.lock(row_id)
-    else:
-        row = (await repository.get_many([row_id]))[0]
-    if row is None:
-        raise not_found(type_name.lower(), field)
-    return row
-
-
-def invalid(message: str, field: str) -> ValidationError:
-    return ValidationError(code=ErrorCode.VALIDATION, message=message, field=field)
-
-
-def check_length(
-    value: str | None, field: str, *, maximum: int, minimum: int = 0
-) -> ValidationError | None:
-    if value is None:
+def row_id(raw: str | None, type_name: str, field: Field) -> Any:
+    """The row id inside a mutation input's global id of ``type_name`` (``None``
+    stays ``None``); an id of another type or a malformed one is not found, like a
+    missing one: the same typed NotFoundError for all three."""
+    if raw is None:
         return None
-    length = len(value.strip()) if minimum else len(value)
-    if length < minimum:
-        return invalid(
-            "must not be empty" if minimum == 1 else f"needs at least {minimum} characters", field
-        )
-    if len(value) > maximum:
-        return invalid(f"must be at most {maximum} characters", field)
-    return None
-
-
-# A JSON document stored with a row (a conversation's provider settings, a
-# message's extra data): room for settings and metadata, not for payloads.
-MAX_JSON_BYTES = 64 * 1024
-
-
-def check_json_object(value: object, field: str) -> ValidationError | None:
-    """``value`` (if given) must be a JSON object of at most :data:`MAX_JSON_BYTES`."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        return invalid("must be a JSON object", field)
-    if len(orjson.dumps(value)) > MAX_JSON_BYTES:
-        return invalid(f"must be at most {MAX_JSON_BYTES} bytes as JSON", field)
-    return None
-
-
-def reject_invalid(*checks: ValidationError | None) -> None:
-    """Raise every failed check at once, so a form can show them all."""
-    errors = [error for error in checks if error is not None]
-    if errors:
-        raise Rejected(*errors)
-
-
-def _as_user_error(error: PersistenceError) -> UserError:
-    if isinstance(error, Overlap):
-        return SlotUnavailable(
-            code=ErrorCode.SLOT_UNAVAILABLE, message=str(error), field="input.startsAt"
-        )
-    if isinstance(error, Conflict):
-        field = "input." + camel(error.fields[-1])
-        return ConflictError(code=ErrorCode.CONFLICT, message=str(error), field=field)
-    if isinstance(error, NotFound):
-        return NotFoundError(code=ErrorCode.NOT_FOUND, message=f"{error.entity} not found")
-    return ValidationError(code=ErrorCode.VALIDATION, message=str(error))
+    found = row_of(raw, type_name)
+    if found is None:
+        raise errors.NotFound(type_name.lower(), raw, field)
+    return found
 
 
 def camel(name: str) -> str:
@@ -137,17 +71,72 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def input_field(field: Field) -> str:
+    """A use case's field as the mutation's input names it: ``input.messages[1].content``."""
+    return field_path("input", *(camel(step) if isinstance(step, str) else step for step in field))
+
+
+_PROBLEM_TYPES: dict[ProblemKind, tuple[type[UserError], ErrorCode]] = {
+    ProblemKind.INVALID: (ValidationError, ErrorCode.VALIDATION),
+    ProblemKind.UNKNOWN_TIME_ZONE: (UnknownTimeZone, ErrorCode.UNKNOWN_TIME_ZONE),
+    ProblemKind.END_BEFORE_START: (EndBeforeStart, ErrorCode.END_BEFORE_START),
+    ProblemKind.OVERLAPPING_RANGES: (OverlappingIntervals, ErrorCode.OVERLAPPING_INTERVALS),
+}
+STARTS_AT = "input.startsAt"
+# The refusals a use case may raise, each answered as typed errors in the payload.
+REFUSALS = (
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.Conflict,
+    errors.IntegrityViolation,
+    errors.InvalidTransition,
+    errors.OutsideOpeningHours,
+    errors.TooClose,
+    errors.InvalidCredentials,
+)
+
+
+def user_errors(refusal: errors.PersistenceError) -> list[UserError]:
+    """The payload errors a use case's refusal stands for."""
+    message = str(refusal)
+    if isinstance(refusal, errors.InvalidInput):
+        found: list[UserError] = []
+        for problem in refusal.problems:
+            kind, code = _PROBLEM_TYPES[problem.kind]
+            found.append(kind(code=code, message=problem.message, field=input_field(problem.field)))
+        return found
+    if isinstance(refusal, errors.NotFound):
+        field = input_field(refusal.field) if refusal.field else None
+        return [
+            NotFoundError(
+                code=ErrorCode.NOT_FOUND, message=f"{refusal.entity} not found", field=field
+            )
+        ]
+    if isinstance(refusal, errors.Overlap | errors.TooClose):
+        return [SlotUnavailable(code=ErrorCode.SLOT_UNAVAILABLE, message=message, field=STARTS_AT)]
+    if isinstance(refusal, errors.Conflict):
+        field = input_field((refusal.fields[-1],))
+        return [ConflictError(code=ErrorCode.CONFLICT, message=message, field=field)]
+    if isinstance(refusal, errors.OutsideOpeningHours):
+        return [
+            OutsideOpeningHours(
+                code=ErrorCode.OUTSIDE_OPENING_HOURS, message=message, field=STARTS_AT
+            )
+        ]
+    if isinstance(refusal, errors.InvalidTransition):
+        return [InvalidTransition(code=ErrorCode.INVALID_TRANSITION, message=message)]
+    if isinstance(refusal, errors.InvalidCredentials):
+        return [InvalidCredentials(code=ErrorCode.INVALID_CREDENTIALS, message=message)]
+    return [ValidationError(code=ErrorCode.VALIDATION, message=message)]
+
+
 async def run_mutation(
     info: Info,
     payload: type[P],
     work: Callable[[UnitOfWork, User], Awaitable[P]],
 ) -> P:
-    """Run ``work`` for the signed-in viewer in the request's unit of work.
-
-    Commits once when ``work`` returns; on :class:`Rejected` or an expected
-    persistence error, rolls back and returns the payload with typed errors;
-    anything else rolls back and propagates (masked by the schema).
-    """
+    """Run ``work`` (which calls one use case) for the signed-in viewer; without one
+    the payload says ``Unauthenticated``."""
     viewer = info.context.viewer
     if viewer is None:
         return payload(
@@ -162,26 +151,11 @@ async def run_mutation(
 
 
 async def run_unit(info: Info, payload: type[P], work: Callable[[UnitOfWork], Awaitable[P]]) -> P:
-    """The transaction part of :func:`run_mutation`, also for anonymous mutations."""
-    uow = info.context.uow
-    await uow.begin_writing()
+    """:func:`run_mutation` without the viewer check, for signing up and in."""
     try:
-        result = await work(uow)
-        await uow.commit()
-    except Rejected as rejected:
-        await uow.rollback()
-        return payload(errors=rejected.errors)
-    except (Conflict, NotFound, IntegrityViolation) as error:
-        await uow.rollback()
-        return payload(errors=[_as_user_error(error)])
-    except BaseException:
-        with contextlib.suppress(PersistenceError):  # the first error is the one to tell
-            await uow.rollback()
-        raise
+        result = await work(info.context.uow)
+    except REFUSALS as refusal:
+        return payload(errors=user_errors(refusal))
     # Cached rows and pages may predate this write.
     info.context.loaders.forget()
     return result
-
-
-def unset_to(value: Any, default: Any) -> Any:
-    return default if value is strawberry.UNSET else value

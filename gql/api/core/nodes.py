@@ -91,21 +91,39 @@ class RowNode(relay.Node):
         return nodes
 
 
-async def resolve_nodes(
-    info: strawberry.Info, global_ids: Sequence[relay.GlobalID]
-) -> list[relay.Node | None]:
-    """Nodes for ``global_ids`` in order; ids of one type load in one batch."""
+def parse_global_id(raw: str) -> tuple[str, str] | None:
+    """``(type name, node id)`` of a client's global id; ``None`` if it is none.
+
+    The one place ids from clients are decoded: a malformed id is, everywhere,
+    treated like a well-formed one that names no row visible to the caller.
+    """
+    try:
+        return relay.from_base64(raw)
+    except ValueError:
+        return None
+
+
+def row_of(raw: str, type_name: str) -> UUID | None:
+    """The row id a client's global id of ``type_name`` names; ``None`` for any
+    other value (malformed, or of another type)."""
+    parsed = parse_global_id(raw)
+    return parse_uuid(parsed[1]) if parsed is not None and parsed[0] == type_name else None
+
+
+async def resolve_nodes(info: strawberry.Info, raw_ids: Sequence[str]) -> list[relay.Node | None]:
+    """Nodes for global ids in order (null for malformed, missing or foreign ones);
+    ids of one type load in one batch."""
+    parsed = [parse_global_id(raw) for raw in raw_ids]
     by_type: dict[type[RowNode], list[int]] = defaultdict(list)
-    for index, global_id in enumerate(global_ids):
-        node_type = _node_type(info, global_id.type_name)
+    for index, global_id in enumerate(parsed):
+        node_type = _node_type(info, global_id[0]) if global_id is not None else None
         if node_type is not None:
             by_type[node_type].append(index)
-    found: list[relay.Node | None] = [None] * len(global_ids)
+    found: list[relay.Node | None] = [None] * len(raw_ids)
 
     async def load(node_type: type[RowNode], indexes: list[int]) -> None:
-        nodes = await node_type.resolve_nodes(
-            info=info, node_ids=[global_ids[i].node_id for i in indexes]
-        )
+        node_ids = [parsed[i][1] for i in indexes]  # type: ignore[index]
+        nodes = await node_type.resolve_nodes(info=info, node_ids=node_ids)
         for index, node in zip(indexes, nodes, strict=True):
             found[index] = node
 
@@ -119,18 +137,17 @@ def _node_type(info: strawberry.Info, type_name: str) -> type[RowNode] | None:
     return origin if isinstance(origin, type) and issubclass(origin, RowNode) else None
 
 
-def decode_id(global_id: relay.GlobalID, type_name: str, argument: str) -> UUID:
-    """The row id inside ``global_id``; raises BadUserInput if it is not a ``type_name`` id."""
-    row_id = parse_uuid(global_id.node_id) if global_id.type_name == type_name else None
-    if row_id is None:
+def decode_id(raw: str, type_name: str, argument: str) -> UUID:
+    """The row id of a ``type_name`` id given as a query argument; raises
+    BadUserInput naming ``argument`` for anything else."""
+    found = row_of(raw, type_name)
+    if found is None:
         raise BadUserInput(f"`{argument}` is not the id of a {type_name}", argument)
-    return row_id
+    return found
 
 
-def decode_optional_id(
-    global_id: relay.GlobalID | None, type_name: str, argument: str
-) -> UUID | None:
-    return None if global_id is None else decode_id(global_id, type_name, argument)
+def decode_optional_id(raw: str | None, type_name: str, argument: str) -> UUID | None:
+    return None if raw is None else decode_id(raw, type_name, argument)
 
 
 @strawberry.type
@@ -139,7 +156,7 @@ class NodeQueries:
         permission_classes=AUTHENTICATED,
         description="The object with this global id, or null if it is missing or not yours.",
     )
-    async def node(self, info: strawberry.Info, id: relay.GlobalID) -> relay.Node | None:
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
         (found,) = await resolve_nodes(info, [id])
         return found
 
@@ -149,6 +166,6 @@ class NodeQueries:
         "Ids of one type are loaded together.",
     )
     async def nodes(
-        self, info: strawberry.Info, ids: list[relay.GlobalID]
+        self, info: strawberry.Info, ids: list[strawberry.ID]
     ) -> list[relay.Node | None]:
         return await resolve_nodes(info, ids)

@@ -3,24 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry import relay
 
 from gql.api.core.context import Info
-from gql.api.core.mutations import (
-    Payload,
-    camel,
-    check_length,
-    load_row,
-    reject_invalid,
-    run_mutation,
-)
+from gql.api.core.mutations import Payload, row_id, run_mutation
 from gql.api.customers.types import Customer
 from persistence import models
 from persistence.models import Channel
 from persistence.repositories.customers import PROFILE_FIELDS
+from persistence.services import customers
 from persistence.unit_of_work import UnitOfWork
-
-PROFILE_LIMITS = {"username": 100, "first_name": 100, "last_name": 100, "phone": 32, "email": 320}
 
 
 @strawberry.input
@@ -36,7 +27,7 @@ class UpsertCustomerInput:
 
 @strawberry.input(description="Only the fields you pass change; `null` clears them.")
 class UpdateCustomerInput:
-    id: relay.GlobalID
+    id: strawberry.ID
     username: str | None = strawberry.UNSET
     first_name: str | None = strawberry.UNSET
     last_name: str | None = strawberry.UNSET
@@ -56,19 +47,12 @@ class UpsertCustomerPayload(Payload):
 
 
 def _profile(input: UpsertCustomerInput | UpdateCustomerInput) -> dict[str, Any]:
-    """The profile fields the client passed, checked against their limits."""
-    given = {
-        name: getattr(input, name)
+    """The profile fields the client passed."""
+    return {
+        name: value
         for name in PROFILE_FIELDS
-        if getattr(input, name) is not strawberry.UNSET
+        if (value := getattr(input, name)) is not strawberry.UNSET
     }
-    reject_invalid(
-        *(
-            check_length(value, f"input.{camel(name)}", maximum=PROFILE_LIMITS[name])
-            for name, value in given.items()
-        )
-    )
-    return given
 
 
 @strawberry.type
@@ -81,11 +65,8 @@ class CustomerMutations:
         self, info: Info, input: UpsertCustomerInput
     ) -> UpsertCustomerPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> UpsertCustomerPayload:
-            reject_invalid(
-                check_length(input.external_id, "input.externalId", minimum=1, maximum=255)
-            )
-            customer, created = await uow.customers.upsert(
-                viewer.id, input.channel, input.external_id, _profile(input)
+            customer, created = await customers.upsert_customer(
+                uow, viewer.id, input.channel, input.external_id, _profile(input)
             )
             return UpsertCustomerPayload(customer=Customer.from_row(customer), created=created)
 
@@ -94,10 +75,8 @@ class CustomerMutations:
     @strawberry.mutation(description="Change the profile of one of your customers.")
     async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> CustomerPayload:
-            customer = await load_row(uow.customers, input.id, "Customer")
-            for name, value in _profile(input).items():
-                setattr(customer, name, value)
-            await uow.customers.save(customer)
+            customer_id = row_id(input.id, "Customer", ("id",))
+            customer = await customers.update_customer(uow, customer_id, _profile(input))
             return CustomerPayload(customer=Customer.from_row(customer))
 
         return await run_mutation(info, CustomerPayload, work)

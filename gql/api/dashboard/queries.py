@@ -29,8 +29,8 @@ strawberry.enum(UsageGrouping, name="UsageGroupBy", description="What one usage 
 class UsageFilterInput:
     from_: date = strawberry.field(name="from")
     to: date
-    persona_id: relay.GlobalID | None = None
-    customer_id: relay.GlobalID | None = None
+    persona_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = None
 
 
 @strawberry.type(description="Messages by the role of their author.")
