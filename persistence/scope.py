@@ -1,9 +1,13 @@
-"""Whose rows a unit of work may see: the tenancy rule every repository applies."""
+"""Whose rows a unit of work may see: the tenancy rule, written once, that every
+repository query applies."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
+
+from sqlalchemy import ColumnElement, false
 
 
 @dataclass(frozen=True)
@@ -25,5 +29,16 @@ class Scope:
     def nobody(cls) -> Scope:
         return cls()
 
+    def condition(self, owner: Any) -> ColumnElement[bool] | None:
+        """The tenancy predicate over the column (or expression) holding a row's
+        owner: ``None`` when every row is visible (an admin), nothing visible
+        without an owner, else the owner's rows."""
+        if self.is_admin:
+            return None
+        if self.owner_id is None:
+            return false()
+        return owner == self.owner_id  # type: ignore[no-any-return]
+
     def may_act_for(self, owner_id: UUID) -> bool:
+        """The same rule for one known owner, before anything is written."""
         return self.is_admin or (self.owner_id is not None and self.owner_id == owner_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, select
 
 from persistence.models import Appointment, AppointmentEvent, AppointmentStatus, User
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
@@ -108,12 +108,10 @@ class AppointmentRepository(Repository[Appointment]):
         await self._gate.flush()
 
     def _visible_events(self) -> ColumnElement[bool] | None:
-        if self._scope.is_admin:
+        owner = self._scope.condition(Appointment.owner_id)
+        if owner is None:
             return None
-        if self._scope.owner_id is None:
-            return false()
-        owned = select(Appointment.id).where(Appointment.owner_id == self._scope.owner_id)
-        return AppointmentEvent.appointment_id.in_(owned)
+        return AppointmentEvent.appointment_id.in_(select(Appointment.id).where(owner))
 
     async def history_by_appointment(
         self, appointment_ids: Sequence[UUID]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Uuid, column, false, func, select, true, values
+from sqlalchemy import ColumnElement, Select, Uuid, column, func, select, true, values
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -128,13 +128,8 @@ class Repository(Generic[M]):
     # -- scoping -------------------------------------------------------------
 
     def _visible(self) -> ColumnElement[bool] | None:
-        """The tenancy condition; ``None`` means every row is visible."""
-        if self._scope.is_admin:
-            return None
-        if self._scope.owner_id is None:
-            return false()
-        owner_id: InstrumentedAttribute[UUID] = self.model.owner_id  # type: ignore[attr-defined]
-        return owner_id == self._scope.owner_id
+        """The tenancy condition over this aggregate's rows; ``None``: all visible."""
+        return self._scope.condition(self.model.owner_id)  # type: ignore[attr-defined]
 
     def _select(self, *where: ColumnElement[bool] | None) -> Select[tuple[M]]:
         conditions = [c for c in (self._visible(), *where) if c is not None]
@@ -295,9 +290,10 @@ class Repository(Generic[M]):
 
     # -- writes ----------------------------------------------------------------
 
-    def _check_owner(self, owner_id: UUID) -> None:
+    def _check_owner(self, owner_id: UUID, entity: str = "user") -> None:
+        """Refuse, as not found, to act on rows of an owner the scope does not cover."""
         if not self._scope.may_act_for(owner_id):
-            raise NotFound("user", owner_id)
+            raise NotFound(entity, owner_id)
 
     async def add(self, row: M) -> M:
         """Insert ``row`` now so constraint violations surface as domain errors."""
@@ -321,9 +317,3 @@ def _read(model: type[Entity], rows: FromClause, record: type[Any] | None) -> Se
     if record is None:
         return select(aliased(model, rows))
     return select(*(rows.c[name] for name in record_columns(record)))
-
-
-def aligned(keys: Iterable[Any], rows: Iterable[T], key_of: Any) -> list[T | None]:
-    """Rows reordered to follow ``keys`` (``None`` where a key has no row)."""
-    by_key = {key_of(row): row for row in rows}
-    return [by_key.get(key) for key in keys]

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, select
 
 from persistence.models import Conversation, Message, utcnow
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
@@ -25,12 +25,10 @@ class MessageRepository(Repository[Message]):
     model = Message
 
     def _visible(self) -> ColumnElement[bool] | None:
-        if self._scope.is_admin:
+        owner = self._scope.condition(Conversation.owner_id)
+        if owner is None:
             return None
-        if self._scope.owner_id is None:
-            return false()
-        owned = select(Conversation.id).where(Conversation.owner_id == self._scope.owner_id)
-        return Message.conversation_id.in_(owned)
+        return Message.conversation_id.in_(select(Conversation.id).where(owner))
 
     async def pages_by_conversation(
         self,

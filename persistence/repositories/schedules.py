@@ -9,7 +9,6 @@ from uuid import UUID
 
 from sqlalchemy import delete, select
 
-from persistence.errors import NotFound
 from persistence.models import OpeningHours, Schedule, ScheduleException
 from persistence.repositories.base import Repository
 from persistence.rules.scheduling import DEFAULT_RULES, Rules, TimeRange
@@ -25,17 +24,13 @@ class ScheduleRepository(Repository[Schedule]):
 
     model = Schedule
 
-    def _require(self, owner_id: UUID) -> None:
-        if not self._scope.may_act_for(owner_id):
-            raise NotFound("schedule", owner_id)
-
     async def find(self, owner_id: UUID) -> Schedule | None:
-        self._require(owner_id)
+        self._check_owner(owner_id, "schedule")
         rows = await self._gate.scalars(self._select(Schedule.owner_id == owner_id))
         return rows[0] if rows else None
 
     async def weekly_hours(self, owner_id: UUID) -> list[OpeningHours]:
-        self._require(owner_id)
+        self._check_owner(owner_id, "schedule")
         return await self._gate.scalars(
             select(OpeningHours)
             .where(OpeningHours.owner_id == owner_id)
@@ -46,7 +41,7 @@ class ScheduleRepository(Repository[Schedule]):
         self, owner_id: UUID, first: date | None = None, last: date | None = None
     ) -> list[ScheduleException]:
         """The owner's date exceptions, optionally only those within ``first``..``last``."""
-        self._require(owner_id)
+        self._check_owner(owner_id, "schedule")
         statement = select(ScheduleException).where(ScheduleException.owner_id == owner_id)
         if first is not None:
             statement = statement.where(ScheduleException.on_date >= first)

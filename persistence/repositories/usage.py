@@ -37,7 +37,6 @@ from sqlalchemy import (
     Select,
     case,
     distinct,
-    false,
     func,
     literal_column,
     null,
@@ -148,13 +147,6 @@ class UsageRepository:
         self._gate = gate
         self._scope = scope
 
-    def _owned(self, owner_id: Any) -> ColumnElement[bool] | None:
-        if self._scope.is_admin:
-            return None
-        if self._scope.owner_id is None:
-            return false()
-        return owner_id == self._scope.owner_id  # type: ignore[no-any-return]
-
     async def usage(self, filter_: UsageFilter, grouping: UsageGrouping) -> list[UsageBucket]:
         """One bucket per local day/week/month of the range (empty ones included),
         per persona, or per channel. Runs exactly one SQL statement."""
@@ -214,7 +206,7 @@ class UsageRepository:
         start = datetime.combine(filter_.first, time(0), UTC) - _WIDEST_OFFSET
         end = datetime.combine(filter_.last + timedelta(days=1), time(0), UTC) + _WIDEST_OFFSET
         conditions = [
-            self._owned(owner_id),
+            self._scope.condition(owner_id),
             at >= start,
             at < end,
             LocalBucket(at, zone, Grain.DAY).between(filter_.first, filter_.last),
@@ -281,7 +273,7 @@ class UsageRepository:
     def _personas(self, filter_: UsageFilter) -> Select[Any]:
         """Every visible persona once, with nothing counted: its bucket exists even if idle."""
         conditions = [
-            self._owned(Persona.owner_id),
+            self._scope.condition(Persona.owner_id),
             Persona.id == filter_.persona_id if filter_.persona_id else None,
         ]
         columns: list[Any] = [Persona.id.label("key")]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from persistence.models import User
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
@@ -15,11 +15,8 @@ class UserRepository(Repository[User]):
     model = User
 
     def _visible(self) -> ColumnElement[bool] | None:
-        if self._scope.is_admin:
-            return None
-        if self._scope.owner_id is None:
-            return false()
-        return User.id == self._scope.owner_id
+        # A user owns themself.
+        return self._scope.condition(User.id)
 
     async def find_by_login(self, login: str) -> User | None:
         """The account whose email or username is ``login``, whatever the scope.

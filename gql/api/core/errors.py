@@ -83,11 +83,6 @@ class NotAuthenticated(GraphQLError):
         )
 
 
-class Forbidden(GraphQLError):
-    def __init__(self, message: str = "you are not allowed to do this") -> None:
-        super().__init__(message, extensions={"code": "FORBIDDEN"})
-
-
 @strawberry.enum(description="Why a mutation did not happen.")
 class ErrorCode(enum.Enum):
     VALIDATION = "validation"
@@ -101,7 +96,6 @@ class ErrorCode(enum.Enum):
     OVERLAPPING_INTERVALS = "overlapping_intervals"
     INVALID_CREDENTIALS = "invalid_credentials"
     UNAUTHENTICATED = "unauthenticated"
-    FORBIDDEN = "forbidden"
 
 
 @strawberry.interface(description="An expected reason a mutation did not happen.")
@@ -168,11 +162,6 @@ class Unauthenticated(UserError):
     pass
 
 
-@strawberry.type(description="Your role does not allow this.")
-class PermissionDenied(UserError):
-    pass
-
-
 ERROR_TYPES: tuple[type, ...] = (
     ValidationError,
     NotFoundError,
@@ -185,5 +174,4 @@ ERROR_TYPES: tuple[type, ...] = (
     OverlappingIntervals,
     InvalidCredentials,
     Unauthenticated,
-    PermissionDenied,
 )

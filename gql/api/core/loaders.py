@@ -13,15 +13,6 @@ from uuid import UUID
 
 from aiodataloader import DataLoader
 
-from persistence.models import (
-    Appointment,
-    Conversation,
-    Customer,
-    File,
-    Message,
-    Persona,
-    User,
-)
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.unit_of_work import UnitOfWork
 
@@ -93,25 +84,8 @@ class Loaders:
         )
         self.appointment_history: Loader = DataLoader(uow.appointments.history_by_appointment)
 
-    def by_type(self) -> dict[type, Loader]:
-        return {
-            User: self.user,
-            Persona: self.persona,
-            Customer: self.customer,
-            Conversation: self.conversation,
-            Message: self.message,
-            Appointment: self.appointment,
-            File: self.file,
-        }
-
     def forget(self) -> None:
         """Drop every cached row and page, e.g. after a write changed them."""
         for value in vars(self).values():
             if isinstance(value, DataLoader):
                 value.clear_all()
-
-    def remember(self, *rows: Any) -> None:
-        """Cache freshly written rows so later reads in this request see them."""
-        loaders = self.by_type()
-        for row in rows:
-            loaders[type(row)].clear(row.id).prime(row.id, row)
