@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
-from persistence.config import DatabaseTarget, get_settings, normalise_database_url
+from persistence.config import DatabaseSettings, DatabaseTarget, normalise_database_url
 from persistence.models import Base, for_dialect
 
 config = context.config
@@ -24,7 +24,7 @@ target_metadata = Base.metadata
 
 def _target() -> DatabaseTarget:
     url = config.attributes.get("database_url")
-    return normalise_database_url(url) if url else get_settings().database
+    return normalise_database_url(url) if url else DatabaseSettings().database
 
 
 def run_migrations_offline() -> None:

@@ -24,8 +24,8 @@ from strawberry.asgi import GraphQL
 from strawberry.types import Info
 
 from gql.auth.tokens import InvalidToken, bearer_token, read_token
+from gql.settings import Settings, get_settings
 from persistence import models
-from persistence.config import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 
 

@@ -29,8 +29,9 @@ from bench.workloads import Targets, Workload, find_targets, workloads
 from gql.auth.tokens import issue_token
 from gql.cli import DEMO_PASSWORD
 from gql.server.app import create_app
+from gql.settings import Settings
 from persistence import migrations
-from persistence.config import Settings, normalise_database_url
+from persistence.config import normalise_database_url
 from persistence.demo import SIZES, seed_demo
 from persistence.engine import create_engine
 from persistence.models import Message, User

@@ -45,7 +45,7 @@ from gql.api.personas.queries import PersonaQueries
 from gql.api.personas.types import Persona
 from gql.server.middleware import current_request_id
 from gql.server.telemetry import OperationName
-from persistence.config import Settings
+from gql.settings import Settings
 
 NODE_TYPES = (User, Persona, Customer, Conversation, Message, Appointment, File)
 

@@ -1,15 +1,14 @@
-"""Settings read once from the environment (and an optional `.env`), and the
+"""The persistence layer's settings (from the environment and an optional `.env`), and the
 normalisation of the database URLs people paste from their providers."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 logger = logging.getLogger(__name__)
@@ -123,14 +122,13 @@ def normalise_database_url(raw: str) -> DatabaseTarget:
     )
 
 
-class Settings(BaseSettings):
-    """Every knob of Concierge, read from the environment or `.env` once."""
+class DatabaseSettings(BaseSettings):
+    """The persistence layer's knobs: the database, its pool and timeouts, health
+    probes, password hashing. Read from the environment or `.env`; the service's
+    own settings (gql/settings.py) extend these, so a process reads them once."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    environment: Literal["development", "production", "test"] = Field(
-        default="development", validation_alias="CONCIERGE_ENV"
-    )
     database_url: SecretStr = Field(
         default=SecretStr(DEFAULT_DATABASE_URL), validation_alias="DATABASE_URL"
     )
@@ -148,77 +146,16 @@ class Settings(BaseSettings):
     )
     db_busy_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_BUSY_TIMEOUT_S")
     db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")
-    request_timeout_s: float = Field(default=30.0, gt=0, validation_alias="REQUEST_TIMEOUT_S")
     health_timeout_s: float = Field(default=2.0, gt=0, validation_alias="HEALTH_TIMEOUT_S")
     health_cache_s: float = Field(default=1.0, ge=0, le=60, validation_alias="HEALTH_CACHE_SECONDS")
     slow_query_ms: float = Field(default=500.0, ge=0, validation_alias="SLOW_QUERY_MS")
-
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        default="INFO", validation_alias="LOG_LEVEL"
-    )
-    log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
-    metrics_enabled: bool = Field(default=False, validation_alias="METRICS_ENABLED")
-
-    viewer_cache_seconds: float = Field(default=5.0, ge=0, validation_alias="VIEWER_CACHE_SECONDS")
-    viewer_cache_size: int = Field(default=10_000, ge=1, validation_alias="VIEWER_CACHE_SIZE")
-    secret_key: SecretStr | None = Field(default=None, validation_alias="SECRET_KEY")
-    token_ttl_minutes: int = Field(default=60 * 24, ge=1, validation_alias="TOKEN_TTL_MINUTES")
     # argon2id's cost: the RFC 9106 "low memory" choice by default, as argon2-cffi's.
     argon2_time_cost: int = Field(default=3, ge=1, le=20, validation_alias="ARGON2_TIME_COST")
     argon2_memory_kib: int = Field(
         default=65_536, ge=8, le=4_194_304, validation_alias="ARGON2_MEMORY_KIB"
     )
     argon2_parallelism: int = Field(default=4, ge=1, le=64, validation_alias="ARGON2_PARALLELISM")
-    graphiql: bool | None = Field(default=None, validation_alias="GRAPHIQL")
-    introspection: bool | None = Field(default=None, validation_alias="INTROSPECTION")
-    max_page_size: int = Field(default=100, ge=1, le=1000, validation_alias="MAX_PAGE_SIZE")
-    default_page_size: int = Field(default=20, ge=1, validation_alias="DEFAULT_PAGE_SIZE")
-
-    # Request limits: each refuses a request before any SQL runs.
-    max_query_depth: int = Field(default=12, ge=2, validation_alias="MAX_QUERY_DEPTH")
-    max_aliases: int = Field(default=30, ge=1, validation_alias="MAX_ALIASES")
-    max_tokens: int = Field(default=5000, ge=100, validation_alias="MAX_TOKENS")
-    max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="MAX_BODY_BYTES")
-    max_node_ids: int = Field(default=100, ge=1, validation_alias="MAX_NODE_IDS")
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias="CORS_ORIGINS"
-    )
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        """``CORS_ORIGINS`` is a comma-separated list, e.g. ``https://a.example,https://b.example``."""
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
-
-    @property
-    def is_production(self) -> bool:
-        return self.environment == "production"
-
-    @property
-    def graphiql_enabled(self) -> bool:
-        return self.graphiql if self.graphiql is not None else not self.is_production
-
-    @property
-    def introspection_enabled(self) -> bool:
-        return self.introspection if self.introspection is not None else not self.is_production
-
-    @property
-    def signing_key(self) -> str:
-        """The key that signs access tokens; production refuses to run without one."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value()
-        if self.is_production:
-            raise RuntimeError("SECRET_KEY must be set when CONCIERGE_ENV=production")
-        return "concierge-development-key-not-for-production"
 
     @property
     def database(self) -> DatabaseTarget:
         return normalise_database_url(self.database_url.get_secret_value())
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read on first use."""
-    return Settings()

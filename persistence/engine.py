@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from persistence.config import DatabaseTarget, Settings
+from persistence.config import DatabaseSettings, DatabaseTarget
 from persistence.instrumentation import instrument
 from persistence.repositories.usage import SQLITE_BUCKET_FUNCTION
 from persistence.rules.buckets import local_bucket
@@ -25,7 +25,7 @@ from persistence.rules.buckets import local_bucket
 logger = logging.getLogger(__name__)
 
 
-def create_engine(settings: Settings, target: DatabaseTarget | None = None) -> AsyncEngine:
+def create_engine(settings: DatabaseSettings, target: DatabaseTarget | None = None) -> AsyncEngine:
     """Build the process's engine for ``target`` (default: the configured database)."""
     target = target or settings.database
     if target.dialect == "sqlite":
@@ -36,7 +36,7 @@ def create_engine(settings: Settings, target: DatabaseTarget | None = None) -> A
     return engine
 
 
-def _engine_options(settings: Settings) -> dict[str, Any]:
+def _engine_options(settings: DatabaseSettings) -> dict[str, Any]:
     # JSON columns are decoded for every row read; orjson does it several times faster.
     return {"echo": settings.db_echo, "json_deserializer": orjson.loads}
 
@@ -46,7 +46,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def _sqlite_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
+def _sqlite_engine(settings: DatabaseSettings, target: DatabaseTarget) -> AsyncEngine:
     engine = create_async_engine(
         target.url,
         **_engine_options(settings),
@@ -80,7 +80,7 @@ def _sqlite_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
     return engine
 
 
-def _postgres_engine(settings: Settings, target: DatabaseTarget) -> AsyncEngine:
+def _postgres_engine(settings: DatabaseSettings, target: DatabaseTarget) -> AsyncEngine:
     connect_args: dict[str, Any] = {**target.connect_args}
     server_settings = {"application_name": "concierge"}
     if settings.db_statement_timeout_ms:

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from gql.settings import Settings
 from persistence import migrations
-from persistence.config import Settings, normalise_database_url
+from persistence.config import normalise_database_url
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import Base
 from persistence.scope import Scope

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from gql.cli import app
-from persistence.config import get_settings
+from gql.settings import get_settings
 from persistence.migrations import head_revision
 from tests.conftest import POSTGRES_ADMIN_URL
 

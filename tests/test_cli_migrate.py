@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gql.cli import app
-from persistence.config import get_settings
+from gql.settings import get_settings
 from persistence.migrations import head_revision
 
 

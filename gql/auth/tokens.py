@@ -7,7 +7,7 @@ from uuid import UUID
 
 import jwt
 
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.models import User
 
 _ALGORITHM = "HS256"

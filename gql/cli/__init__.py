@@ -43,8 +43,8 @@ def serve(
     import uvicorn
 
     from gql.server.log_config import log_config
+    from gql.settings import get_settings
     from persistence import migrations
-    from persistence.config import get_settings
 
     settings = get_settings()
     settings.signing_key  # noqa: B018  (fails fast in production without SECRET_KEY)
@@ -113,8 +113,8 @@ def downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) 
 @migrate_app.command()
 def current() -> None:
     """Print the database's revision and the newest one."""
+    from gql.settings import get_settings
     from persistence import migrations
-    from persistence.config import get_settings
     from persistence.engine import create_engine
 
     async def read() -> str | None:
@@ -204,8 +204,8 @@ def seed_demo(
     reset: Annotated[bool, typer.Option(help="Delete every row of the database first.")] = False,
 ) -> None:
     """Migrate the database and fill it with realistic demo data; prints a login."""
+    from gql.settings import get_settings
     from persistence import migrations
-    from persistence.config import get_settings
     from persistence.demo import SIZES, DemoDataExists
     from persistence.demo import seed_demo as seed_database
     from persistence.engine import create_engine

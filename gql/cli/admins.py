@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persistence.config import get_settings
+from gql.settings import get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import Role, User
 from persistence.scope import Scope

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from gql.server import graphiql
-from persistence.config import DatabaseTarget, DatabaseUrlError, Settings
+from gql.settings import Settings
+from persistence.config import DatabaseTarget, DatabaseUrlError
 from persistence.engine import create_engine
 from persistence.health import round_trip
 from persistence.migrations import head_revision

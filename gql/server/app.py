@@ -24,7 +24,7 @@ from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
 from gql.server.telemetry import RequestTelemetry
-from persistence.config import Settings, get_settings
+from gql.settings import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from persistence.config import Settings
+from gql.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 # The fields every JSON line starts with; `extra` fields of a record follow them.

@@ -7,7 +7,7 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from persistence.config import Settings
+from persistence.config import DatabaseSettings
 
 
 class Passwords:
@@ -18,7 +18,7 @@ class Passwords:
     before they take any database lock (SQLite's writer lock is the whole file).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DatabaseSettings) -> None:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_kib,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from gql.auth.tokens import issue_token
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.models import Role, User
 from persistence.unit_of_work import UnitOfWork
 from tests.api.wire import global_id

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 
 from gql.auth.tokens import issue_token
 from gql.server.app import create_app
+from gql.settings import Settings
 from persistence import migrations
-from persistence.config import Settings
 from persistence.models import Role, User, new_id
 from tests.conftest import (
     POSTGRES_ADMIN_URL,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from gql.server.app import create_app
-from persistence.config import Settings
+from gql.settings import Settings
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 

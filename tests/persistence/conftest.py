@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.engine import create_engine
 from tests.conftest import Database, _create_postgres_database, _drop_postgres_database
 

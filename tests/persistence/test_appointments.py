@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from persistence.errors import Conflict, Overlap
+from persistence.errors import Busy, Conflict, Overlap
 from persistence.models import Appointment, AppointmentStatus
 from persistence.scope import Scope
 from tests.factories import make_appointment, make_customer, make_user
@@ -212,12 +212,19 @@ async def test_concurrent_overlapping_bookings_let_exactly_one_through(db):
     owner, customer = await given_an_owner_with_a_customer(db)
 
     async def try_to_book(n: int) -> Appointment:
-        async with db.uow(Scope.owner(owner.id), writes=True) as uow:
-            appointment = await make_appointment(
-                uow, owner, customer, TEN + n * MINUTE, 30, notes=f"attempt {n}"
-            )
-            await uow.commit()
-            return appointment
+        # Two inserts that both wait on the exclusion constraint can deadlock; PostgreSQL
+        # then aborts one as Busy, which says to retry, as a client would.
+        for _ in range(5):
+            try:
+                async with db.uow(Scope.owner(owner.id), writes=True) as uow:
+                    appointment = await make_appointment(
+                        uow, owner, customer, TEN + n * MINUTE, 30, notes=f"attempt {n}"
+                    )
+                    await uow.commit()
+                    return appointment
+            except Busy:
+                continue
+        raise AssertionError("still busy after five tries")
 
     outcomes = await asyncio.gather(*(try_to_book(n) for n in range(10)), return_exceptions=True)
 

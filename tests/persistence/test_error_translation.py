@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gql.settings import Settings
 from persistence import migrations
-from persistence.config import Settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.errors import Busy, Conflict, IntegrityViolation, Overlap
 from persistence.models import Channel, Customer, Persona, new_id

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.engine import create_engine
 from persistence.health import HealthStatus, probe
 from persistence.migrations import head_revision

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.errors import PersistenceError
 from persistence.scope import Scope

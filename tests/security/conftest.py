@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.engine import create_session_factory
 from tests.conftest import Api, Database
 from tests.security.world import World, build_world

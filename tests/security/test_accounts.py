@@ -16,7 +16,7 @@ from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.models import User
 from persistence.services.credentials import Passwords
 from tests.conftest import Api, Database

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gql.schema import build_schema
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.models import Base
 from tests.security.world import gid
 

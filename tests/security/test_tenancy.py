@@ -11,7 +11,7 @@ import graphql
 import pytest
 
 from gql.schema import build_schema
-from persistence.config import Settings
+from gql.settings import Settings
 from tests.security.tenancy_nested import NESTED_CASES
 from tests.security.tenancy_reads import CONNECTION, QUERY_CASES, id_set
 from tests.security.tenancy_writes import MUTATION_CASES

@@ -21,7 +21,7 @@ from sqlalchemy import delete, update
 
 from gql.auth.tokens import issue_token
 from gql.server.app import create_app
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.models import Role, User
 from tests.conftest import Api, Database
 from tests.factories import make_user

@@ -21,7 +21,7 @@ from sqlalchemy import event, select
 from strawberry import relay
 
 from gql.auth.tokens import issue_token
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import (
     Appointment,

@@ -7,10 +7,10 @@ import logging
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from gql.settings import Settings
 from persistence.config import (
     DEFAULT_DATABASE_URL,
     DatabaseUrlError,
-    Settings,
     normalise_database_url,
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from persistence.config import Settings
+from gql.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

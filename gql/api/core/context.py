@@ -14,7 +14,7 @@ from gql.api.core.errors import NotAuthenticated
 from gql.api.core.loaders import Loaders
 from gql.auth.tokens import InvalidToken, bearer_token, read_token
 from gql.auth.viewers import ActiveViewers
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.errors import PersistenceError
 from persistence.health import HealthMonitor
 from persistence.models import User

@@ -46,7 +46,7 @@ from gql.api.core.errors import BadUserInput, database_error, page_size_refused,
 from gql.api.core.inputs import coerce_variables, input_refusal, locate_literal
 from gql.api.core.scalars import MAX_NESTING, InvalidScalar
 from gql.server.middleware import current_request_id
-from persistence.config import Settings
+from gql.settings import Settings
 from persistence.errors import Unavailable
 
 PAGE_ARGUMENTS = ("first", "last")
