@@ -30,8 +30,9 @@ from gql.api.conversations.queries import ConversationQueries
 from gql.api.conversations.types import Conversation, Message
 from gql.api.core.errors import ERROR_TYPES
 from gql.api.core.execution import PlainFieldExecutionContext
-from gql.api.core.extensions import build_extensions, is_unexpected
+from gql.api.core.extensions import OperationName, build_extensions, is_unexpected
 from gql.api.core.nodes import NodeQueries
+from gql.api.core.observation import current_request_id
 from gql.api.core.scalars import SCALAR_MAP, SCALAR_OVERRIDES
 from gql.api.customers.mutations import CustomerMutations
 from gql.api.customers.queries import CustomerQueries
@@ -43,8 +44,6 @@ from gql.api.health.queries import HealthQueries
 from gql.api.personas.mutations import PersonaMutations
 from gql.api.personas.queries import PersonaQueries
 from gql.api.personas.types import Persona
-from gql.server.middleware import current_request_id
-from gql.server.telemetry import OperationName
 from gql.settings import Settings
 
 NODE_TYPES = (User, Persona, Customer, Conversation, Message, Appointment, File)

@@ -28,8 +28,8 @@ from strawberry.types.graphql import OperationType
 
 from gql.api.core.context import Services, build_context
 from gql.api.core.errors import DATABASE_CODES
+from gql.api.core.observation import current_request_id
 from gql.api.core.scalars import MAX_NESTING, json_problem
-from gql.server.middleware import current_request_id
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"

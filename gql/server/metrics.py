@@ -1,5 +1,6 @@
 """Prometheus metrics at ``/metrics`` (``METRICS_ENABLED=true``): requests, latency,
-errors, SQL statements per request and connection-pool use.
+errors, SQL statements per request, selections that left the plain-field
+execution path, and connection-pool use.
 
 Each app has its own registry, so several apps in one process (tests) do not
 collide. With several uvicorn workers, set ``PROMETHEUS_MULTIPROC_DIR`` to an
@@ -62,6 +63,13 @@ class Metrics:
             buckets=_STATEMENT_BUCKETS,
             registry=self.registry,
         )
+        self.fallbacks = Counter(
+            "concierge_plain_path_fallbacks",
+            "Selections that left the plain-field execution path for graphql-core's full one "
+            "(a null, a refused value, an error, or internals that changed on an upgrade).",
+            ["route"],
+            registry=self.registry,
+        )
         self.pool = Gauge(
             "concierge_db_pool_connections",
             "Database connections: state=size (kept open), checked_out, overflow.",
@@ -79,6 +87,7 @@ class Metrics:
         seconds: float,
         statements: int,
         graphql_errors: int,
+        plain_path_fallbacks: int = 0,
     ) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
@@ -87,6 +96,8 @@ class Metrics:
             self.errors.labels(route, "server").inc()
         if graphql_errors:
             self.errors.labels(route, "graphql").inc()
+        if plain_path_fallbacks:
+            self.fallbacks.labels(route).inc(plain_path_fallbacks)
         # Sampled per request too, so each worker's share is current in multiprocess mode.
         self.sample_pool()
 

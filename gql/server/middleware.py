@@ -5,22 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from contextvars import ContextVar
 
 import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql.api.core.observation import request_id
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is honoured only when it is short and plain, so it is safe in logs.
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-
-
-def current_request_id() -> str | None:
-    """The id of the request being served by this task, if any."""
-    return request_id.get()
 
 
 class RequestId:

@@ -4,58 +4,23 @@ enabled, Prometheus metrics.
 
 :class:`RequestTelemetry` is ASGI middleware placed after
 :class:`~gql.server.middleware.RequestId`, so its log line carries the request id;
-:class:`OperationName` is the schema extension that tells it which GraphQL
-operation ran.
+the schema extension :class:`gql.api.core.extensions.OperationName` tells it
+which GraphQL operation ran.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
 
+from gql.api.core.observation import Observation, current_request_id, observation_var
 from gql.server.metrics import Metrics
-from gql.server.middleware import current_request_id
 from persistence.instrumentation import QueryStats, track_queries
 
 request_logger = logging.getLogger("concierge.request")
-
-
-@dataclass
-class Observation:
-    """What the GraphQL layer reports about the request being served."""
-
-    operation: str | None = None
-    operation_type: str | None = None
-    graphql_errors: int = 0
-
-
-_observation: ContextVar[Observation | None] = ContextVar("concierge_observation", default=None)
-
-
-class OperationName(SchemaExtension):
-    """Reports the operation's name, type and error count to the request's observation."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        observation = _observation.get()
-        if observation is None:
-            return
-        context = self.execution_context
-        observation.operation = context.operation_name
-        try:
-            observation.operation_type = context.operation_type.value
-        except RuntimeError:  # the document did not parse; there is no operation
-            observation.operation_type = None
-        result = context.result
-        errors = (result.errors if result is not None else None) or context.pre_execution_errors
-        observation.graphql_errors = len(errors or ())
 
 
 def server_timing(total_ms: float, queries: QueryStats) -> str:
@@ -96,11 +61,11 @@ class RequestTelemetry:
                     )
                 await send(message)
 
-            token = _observation.set(observation)
+            token = observation_var.set(observation)
             try:
                 await self.app(scope, receive, send_with_timing)
             finally:
-                _observation.reset(token)
+                observation_var.reset(token)
                 duration_ms = (time.perf_counter() - started) * 1000
                 route = _route(scope)
                 _log(scope, status, duration_ms, queries, observation)
@@ -112,6 +77,7 @@ class RequestTelemetry:
                         seconds=duration_ms / 1000,
                         statements=queries.statements,
                         graphql_errors=observation.graphql_errors,
+                        plain_path_fallbacks=observation.plain_path_fallbacks,
                     )
 
 
@@ -133,6 +99,7 @@ def _log(
         "operation": observation.operation,
         "operation_type": observation.operation_type,
         "graphql_errors": observation.graphql_errors,
+        "plain_path_fallbacks": observation.plain_path_fallbacks,
         "duration_ms": round(duration_ms, 2),
         "db_ms": round(queries.milliseconds, 2),
         "sql_statements": queries.statements,

@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.api.core.execution import PlainFieldExecutionContext, plain_fields
+from gql.api.core.observation import Observation, observation_var
 
 
 @strawberry.enum
@@ -232,3 +233,17 @@ async def test_plain_fields_skip_the_resolve_info_and_resolvers_keep_it():
     result = await _schema(Recording).execute("{ items { name count tags friends { name } } }")
     assert result.errors is None
     assert built == ["items"]
+
+
+async def test_selections_that_leave_the_short_path_are_counted():
+    observation = Observation()
+    token = observation_var.set(observation)
+    try:
+        clean = await _schema(PlainFieldExecutionContext).execute("{ items { name count } }")
+        counted_clean = observation.plain_path_fallbacks
+        broken = await _schema(PlainFieldExecutionContext).execute("{ broken { required } }")
+    finally:
+        observation_var.reset(token)
+
+    assert clean.errors is None and counted_clean == 0
+    assert broken.errors and observation.plain_path_fallbacks > 0

@@ -17,8 +17,8 @@ import orjson
 import strawberry
 from aiodataloader import DataLoader
 from strawberry import relay
-from strawberry.types.field import StrawberryField
 
+from gql.api.core.compat import ConnectionExtension, StrawberryField
 from gql.api.core.errors import BadUserInput, page_size_refused
 from gql.api.core.loaders import ChildrenKey
 from persistence.pagination import InvalidCursor, Key, Ordering, Page, PageRequest
@@ -141,7 +141,7 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
 PAGING = ("first", "after", "last", "before")
 
 
-class KeysetPaging(relay.ConnectionExtension):
+class KeysetPaging(ConnectionExtension):
     """Strawberry's connection extension, with the paging arguments where this
     schema has always had them: ``first, after, last, before`` (forward only:
     ``first, after``), before or after the field's own arguments."""
@@ -174,7 +174,7 @@ def keyset_connection(
     field = relay.connection(graphql_type, **options)
     field.extensions = [
         KeysetPaging(paging_first=paging_first, backward=backward)
-        if isinstance(extension, relay.ConnectionExtension)
+        if isinstance(extension, ConnectionExtension)
         else extension
         for extension in field.extensions
     ]

@@ -23,6 +23,8 @@ from persistence.services.credentials import Passwords
 from persistence.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
+
+
 # Closing returns the connection to the pool after a rollback; on a stalled
 # connection that would wait forever.
 CLOSE_TIMEOUT_S = 2.0

@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from gql.server.middleware import current_request_id
+from gql.api.core.observation import current_request_id
 from persistence.errors import Busy, Unavailable
 
 

@@ -31,6 +31,7 @@ up past it in any case, already located where it was raised.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -43,11 +44,15 @@ from graphql import (
     GraphQLSchema,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
+
+from gql.api.core.compat import (
+    FieldDetailsList,
+    GroupedFieldSet,
+    Path,
+    StrawberryExecutionContext,
+    attribute_name,
+)
+from gql.api.core.observation import current_observation
 
 
 class PlainField(NamedTuple):
@@ -58,6 +63,8 @@ class PlainField(NamedTuple):
     nullable: bool
     is_list: bool
 
+
+logger = logging.getLogger(__name__)
 
 # Per object type name, per field name; computed once per schema.
 PlainFields = dict[str, dict[str, PlainField]]
@@ -78,17 +85,18 @@ def _find_plain_fields(schema: GraphQLSchema) -> PlainFields:
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field_name, field in graphql_type.fields.items():
-            definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-                continue
-            if field.args or definition.default_resolver is not getattr:
-                continue
-            shape = _shape(field.type)
-            if shape is not None:
+            attribute = attribute_name(field)
+            shape = _shape(field.type) if attribute is not None else None
+            if attribute is not None and shape is not None:
                 named, nullable, is_list = shape
                 plain.setdefault(type_name, {})[field_name] = PlainField(
-                    definition.python_name, named, nullable, is_list
+                    attribute, named, nullable, is_list
                 )
+    if not plain:
+        logger.warning(
+            "no field can take the plain-field execution path; after an upgrade of "
+            "graphql-core or Strawberry, see gql/api/core/compat.py"
+        )
     return plain
 
 
@@ -122,7 +130,7 @@ class FullPath(Exception):
     """A value the short path does not produce; graphql-core's full path must."""
 
 
-class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldExecutionContext(StrawberryExecutionContext):
     """Strawberry's execution context, with the short paths for plain fields."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -148,8 +156,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if selection is not None:
             try:
                 return _complete(selection, source_value)
-            except Exception:  # the full path below produces it, or reports the error
-                pass
+            except Exception as error:  # the full path below produces it, or reports it
+                _left_plain_path(parent_type, error)
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
@@ -177,8 +185,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     _check_type(plain.type, value)
                 else:
                     return _coerce(plain.type, value)
-            except Exception:  # the full path below produces it, or reports the error
-                pass
+            except Exception as error:  # the full path below produces it, or reports it
+                _left_plain_path(parent_type, error)
             else:
                 # Outside the `try`: errors below arrive located and bubble up past
                 # this non-null field as they would anyway.
@@ -221,6 +229,16 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     return None
             selection.append(PlainSelection(response_name, plain, below))
         return selection
+
+
+def _left_plain_path(parent_type: GraphQLObjectType, error: Exception) -> None:
+    """Count a selection that left the short path, so a slowdown (an upgrade that
+    changed what it leans on, say) shows in the request's log line and metrics."""
+    observation = current_observation()
+    if observation is not None:
+        observation.plain_path_fallbacks += 1
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("a selection of %s left the plain-field path: %r", parent_type.name, error)
 
 
 def _complete(selection: list[PlainSelection], source: Any) -> dict[str, Any]:

@@ -42,10 +42,11 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from gql.api.core.compat import core_schema, provided_operation_name, use_instead_of_executing
 from gql.api.core.errors import BadUserInput, database_error, page_size_refused, with_code
 from gql.api.core.inputs import coerce_variables, input_refusal, locate_literal
+from gql.api.core.observation import current_observation, current_request_id
 from gql.api.core.scalars import MAX_NESTING, InvalidScalar
-from gql.server.middleware import current_request_id
 from gql.settings import Settings
 from persistence.errors import Unavailable
 
@@ -174,7 +175,7 @@ class SingleOperation(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         yield
         document = self.execution_context.graphql_document
-        if document is None or self.execution_context._provided_operation_name is not None:
+        if document is None or provided_operation_name(self.execution_context) is not None:
             return
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if len(operations) > 1:
@@ -200,11 +201,13 @@ class RequestLimits(SchemaExtension):
         operation = get_operation_ast(document, context.operation_name) if document else None
         if document is not None and operation is not None:
             variables = coerce_variables(
-                context.schema._schema, document, operation, context.variables or {}
+                core_schema(context), document, operation, context.variables or {}
             )
             if isinstance(variables, list):
-                # A result set here stands instead of executing (and of the viewer lookup).
-                context.result = GraphQLExecutionResult(data=None, errors=variables)
+                # Instead of executing (and of the viewer lookup).
+                use_instead_of_executing(
+                    context, GraphQLExecutionResult(data=None, errors=variables)
+                )
             else:
                 fragments = {
                     d.name.value: d
@@ -256,7 +259,9 @@ class IdentifyViewer(SchemaExtension):
             try:
                 await context.context.identify()
             except Unavailable as error:
-                context.result = GraphQLExecutionResult(data=None, errors=[database_error(error)])
+                use_instead_of_executing(
+                    context, GraphQLExecutionResult(data=None, errors=[database_error(error)])
+                )
         yield
 
 
@@ -287,3 +292,22 @@ def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
     if isinstance(node, ListValueNode):
         return list(node.values)
     return None
+
+
+class OperationName(SchemaExtension):
+    """Reports the operation's name, type and error count to the request's observation."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        observation = current_observation()
+        if observation is None:
+            return
+        context = self.execution_context
+        observation.operation = context.operation_name
+        try:
+            observation.operation_type = context.operation_type.value
+        except RuntimeError:  # the document did not parse; there is no operation
+            observation.operation_type = None
+        result = context.result
+        errors = (result.errors if result is not None else None) or context.pre_execution_errors
+        observation.graphql_errors = len(errors or ())
