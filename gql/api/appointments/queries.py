@@ -45,13 +45,8 @@ class AppointmentQueries:
             customer_id=decode_optional_id(given.customer_id, "Customer", "filter.customerId"),
         )
         ordering = APPOINTMENT_ORDERINGS[order_by]
-        appointments = info.context.uow.appointments
-        return Keyset(
-            ordering,
-            filter_,
-            lambda request: appointments.find(filter_, ordering, request),
-            lambda: appointments.count_matching(filter_),
-            Appointment.from_row,
+        return Keyset.of_filter(
+            info.context.uow.appointments, filter_, ordering, Appointment.from_row
         )
 
 

@@ -63,8 +63,7 @@ class Appointment(RowNode):
     ) -> Annotated[Customer, strawberry.lazy("gql.api.customers.types")] | None:
         from gql.api.customers.types import Customer
 
-        row = await info.context.loaders.customer.load(self.customer_id)
-        return Customer.from_row(row) if row else None
+        return await Customer.load(info, self.customer_id)
 
     @strawberry.field(description="The persona that booked it, if any.")
     async def persona(
@@ -72,10 +71,7 @@ class Appointment(RowNode):
     ) -> Annotated[Persona, strawberry.lazy("gql.api.personas.types")] | None:
         from gql.api.personas.types import Persona
 
-        if self.persona_id is None:
-            return None
-        row = await info.context.loaders.persona.load(self.persona_id)
-        return Persona.from_row(row) if row else None
+        return await Persona.load(info, self.persona_id)
 
     @strawberry.field(description="Booked, confirmed, moved, …: every change, oldest first.")
     async def history(self, info: Info) -> list[AppointmentEvent]:

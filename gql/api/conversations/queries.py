@@ -36,11 +36,6 @@ class ConversationQueries:
             updated_after=given.updated_after,
         )
         ordering = CONVERSATION_ORDERINGS[order_by]
-        conversations = info.context.uow.conversations
-        return Keyset(
-            ordering,
-            filter_,
-            lambda request: conversations.find(filter_, ordering, request),
-            lambda: conversations.count_matching(filter_),
-            Conversation.from_row,
+        return Keyset.of_filter(
+            info.context.uow.conversations, filter_, ordering, Conversation.from_row
         )

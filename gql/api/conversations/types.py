@@ -71,8 +71,7 @@ class Message(RowNode):
 
     @strawberry.field(description="The conversation this message belongs to.")
     async def conversation(self, info: Info) -> Conversation | None:
-        row = await info.context.loaders.conversation.load(self.conversation_id)
-        return Conversation.from_row(row) if row else None
+        return await Conversation.load(info, self.conversation_id)
 
 
 @strawberry.type(description="A thread between a persona and a customer.")
@@ -96,10 +95,7 @@ class Conversation(RowNode):
     ) -> Annotated[Persona, strawberry.lazy("gql.api.personas.types")] | None:
         from gql.api.personas.types import Persona
 
-        if self.persona_id is None:
-            return None
-        row = await info.context.loaders.persona.load(self.persona_id)
-        return Persona.from_row(row) if row else None
+        return await Persona.load(info, self.persona_id)
 
     @strawberry.field(description="The customer in this conversation.")
     async def customer(
@@ -107,10 +103,7 @@ class Conversation(RowNode):
     ) -> Annotated[Customer, strawberry.lazy("gql.api.customers.types")] | None:
         from gql.api.customers.types import Customer
 
-        if self.customer_id is None:
-            return None
-        row = await info.context.loaders.customer.load(self.customer_id)
-        return Customer.from_row(row) if row else None
+        return await Customer.load(info, self.customer_id)
 
     @keyset_connection(
         Connection[Message],
@@ -135,8 +128,7 @@ class Conversation(RowNode):
 
     @strawberry.field(description="The newest message, if any.")
     async def last_message(self, info: Info) -> Message | None:
-        row = await info.context.loaders.last_message_by_conversation.load(self.pk)
-        return Message.from_row(row) if row else None
+        return await Message.load(info, self.pk)
 
 
 @strawberry.input

@@ -81,6 +81,20 @@ class Keyset(Iterable[Row]):
             node,
         )
 
+    @classmethod
+    def of_filter(
+        cls, repository: Any, filter_: object, ordering: Ordering[Row], node: Callable[[Row], Any]
+    ) -> Keyset[Row]:
+        """The visible rows of ``repository`` that match ``filter_`` (its ``find`` and
+        ``count_matching``); the filter is the list's identity."""
+        return cls(
+            ordering,
+            filter_,
+            lambda request: repository.find(filter_, ordering, request),
+            lambda: repository.count_matching(filter_),
+            node,
+        )
+
     def __iter__(self) -> Iterator[Row]:
         raise TypeError("a keyset list is read a page at a time, through its connection")
 

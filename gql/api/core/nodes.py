@@ -73,6 +73,15 @@ class RowNode(relay.Node):
         return cls(id=str(row.id), pk=row.id, **fields)  # type: ignore[call-arg]
 
     @classmethod
+    async def load(cls, info: strawberry.Info, row_id: UUID | None) -> Self | None:
+        """The node of a row another row points at (its persona, its customer), through
+        the request's loader; ``None`` without a row id or a visible row."""
+        if row_id is None:
+            return None
+        row = await getattr(info.context.loaders, cls.loader).load(row_id)
+        return cls.from_row(row) if row is not None else None
+
+    @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls,
         *,

@@ -30,14 +30,7 @@ class CustomerQueries:
         given = filter or CustomerFilterInput()
         filter_ = CustomerFilter(channel=given.channel, search=given.search)
         ordering = CUSTOMER_ORDERINGS[order_by]
-        customers = info.context.uow.customers
-        return Keyset(
-            ordering,
-            filter_,
-            lambda request: customers.find(filter_, ordering, request),
-            lambda: customers.count_matching(filter_),
-            Customer.from_row,
-        )
+        return Keyset.of_filter(info.context.uow.customers, filter_, ordering, Customer.from_row)
 
     @strawberry.field(
         permission_classes=AUTHENTICATED,

@@ -81,10 +81,7 @@ class UsageBucket:
 
     @strawberry.field(description="The persona of a PERSONA bucket.")
     async def persona(self, info: Info) -> Persona | None:
-        if self.persona_id is None:
-            return None
-        row = await info.context.loaders.persona.load(self.persona_id)
-        return Persona.from_row(row) if row else None
+        return await Persona.load(info, self.persona_id)
 
     @classmethod
     def of(cls, row: UsageRow, grouping: UsageGrouping) -> Self:

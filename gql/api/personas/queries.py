@@ -24,11 +24,4 @@ class PersonaQueries:
         given = filter or PersonaFilterInput()
         filter_ = PersonaFilter(is_active=given.is_active, name_contains=given.name_contains)
         ordering = PERSONA_ORDERINGS[order_by]
-        personas = info.context.uow.personas
-        return Keyset(
-            ordering,
-            filter_,
-            lambda request: personas.find(filter_, ordering, request),
-            lambda: personas.count_matching(filter_),
-            Persona.from_row,
-        )
+        return Keyset.of_filter(info.context.uow.personas, filter_, ordering, Persona.from_row)
