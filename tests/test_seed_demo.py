@@ -110,7 +110,7 @@ async def test_the_printed_demo_login_signs_in_and_sees_its_inbox(db, api, setti
     edges = inbox["conversations"]["edges"]
     assert inbox["conversations"]["totalCount"] == SIZES["small"].conversations // 3
     assert len(edges) == 5
-    assert all(edge["node"]["persona"] and edge["node"]["lastMessage"] for edge in edges)
+    assert all(edge["node"]["persona"] and edge["node"]["lastMessage"] for edge in edges), edges
 
 
 def test_seed_demo_explains_its_options():

@@ -128,7 +128,8 @@ class Conversation(RowNode):
 
     @strawberry.field(description="The newest message, if any.")
     async def last_message(self, info: Info) -> Message | None:
-        return await Message.load(info, self.pk)
+        row = await info.context.loaders.last_message_by_conversation.load(self.pk)
+        return Message.from_row(row) if row else None
 
 
 @strawberry.input
