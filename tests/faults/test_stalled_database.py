@@ -27,7 +27,7 @@ from tests.conftest import (
     _drop_postgres_database,
 )
 from tests.faults.proxy import StallableProxy
-from tests.http.leaks import LEAKS
+from tests.server.leaks import LEAKS
 
 # What this test configures, and so what a client waits at most.
 TIMEOUTS = {

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from persistence.models import AppointmentStatus, Conversation, Message
-from tests.api.conftest import Operator, Seed
 from tests.api.wire import global_id, refusal
+from tests.conftest import Operator, Seed
 from tests.factories import (
     make_appointment,
     make_conversation,

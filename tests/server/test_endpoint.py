@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http.leaks import LEAKS
+from tests.server.leaks import LEAKS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 

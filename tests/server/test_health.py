@@ -14,7 +14,7 @@ import pytest
 from gql.server.app import create_app
 from gql.settings import Settings
 from persistence.migrations import head_revision
-from tests.api.test_concurrency import connections_in_use
+from tests.api.core.test_concurrency import connections_in_use
 from tests.conftest import Api, Database, _create_postgres_database, _drop_postgres_database
 
 HEALTH = """{ health { status reason version uptimeSeconds

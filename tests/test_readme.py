@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gql.settings import Settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def configuration_table() -> dict[str, str]:

@@ -20,7 +20,7 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry import relay
 
 from gql.schema import export_sdl
-from tests.http.leaks import LEAKS
+from tests.server.leaks import LEAKS
 
 SDL = export_sdl()
 NODE_TYPES = ("Persona", "Customer", "Conversation", "Message", "Appointment", "File", "User")

@@ -11,8 +11,8 @@ import asyncio
 import itertools
 from datetime import datetime, timedelta
 
-from tests.api.test_appointment_lifecycle import change, given_an_appointment, reschedule
-from tests.api.test_concurrency import connections_in_use
+from tests.api.appointments.test_lifecycle import change, given_an_appointment, reschedule
+from tests.api.core.test_concurrency import connections_in_use
 
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Appointment {
   status startsAt history { change status startsAt } } } }"""
