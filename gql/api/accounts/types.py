@@ -42,11 +42,5 @@ class User(RowNode):
     def personas(self, info: Info) -> Keyset[PersonaRow]:
         from gql.api.personas.types import Persona
 
-        loaders = info.context.loaders
-        return Keyset.of_parent(
-            self.pk,
-            pages=loaders.personas_by_owner,
-            counts=loaders.persona_counts_by_owner,
-            ordering=PERSONAS_BY_NAME,
-            node=Persona.from_row,
-        )
+        children = info.context.loaders.personas_of_owner
+        return Keyset.of_parent(self.pk, children, PERSONAS_BY_NAME, Persona.from_row)

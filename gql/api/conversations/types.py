@@ -113,18 +113,12 @@ class Conversation(RowNode):
     def messages(
         self, info: Info, order_by: MessageOrder = MessageOrder.CREATED_AT_ASC
     ) -> Keyset[MessageRecord]:
-        loaders = info.context.loaders
-        return Keyset.of_parent(
-            self.pk,
-            pages=loaders.messages_by_conversation,
-            counts=loaders.message_counts_by_conversation,
-            ordering=MESSAGE_ORDERINGS[order_by],
-            node=Message.from_row,
-        )
+        children = info.context.loaders.messages_of_conversation
+        return Keyset.of_parent(self.pk, children, MESSAGE_ORDERINGS[order_by], Message.from_row)
 
     @strawberry.field(description="How many messages the conversation has.")
     async def message_count(self, info: Info) -> int:
-        return int(await info.context.loaders.message_counts_by_conversation.load(self.pk))
+        return int(await info.context.loaders.messages_of_conversation.counts.load(self.pk))
 
     @strawberry.field(description="The newest message, if any.")
     async def last_message(self, info: Info) -> Message | None:

@@ -15,12 +15,11 @@ from uuid import UUID
 
 import orjson
 import strawberry
-from aiodataloader import DataLoader
 from strawberry import relay
 
 from gql.api.core.compat import ConnectionExtension, StrawberryField
 from gql.api.core.errors import BadUserInput, page_size_refused
-from gql.api.core.loaders import ChildrenKey
+from gql.api.core.loaders import Children, ChildrenKey
 from persistence.pagination import InvalidCursor, Key, Ordering, Page, PageRequest
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
@@ -60,9 +59,7 @@ class Keyset(Iterable[Row]):
     def of_parent(
         cls,
         parent_id: UUID,
-        *,
-        pages: DataLoader[Any, Any],
-        counts: DataLoader[Any, Any],
+        children: Children,
         ordering: Ordering[Row],
         node: Callable[[Row], Any],
     ) -> Keyset[Row]:
@@ -71,12 +68,12 @@ class Keyset(Iterable[Row]):
         another parent's cursor must not resume this one from a foreign position."""
 
         async def count() -> int:
-            return int(await counts.load(parent_id))
+            return int(await children.counts.load(parent_id))
 
         return cls(
             ordering,
             parent_id,
-            lambda request: pages.load(ChildrenKey(parent_id, ordering, request)),
+            lambda request: children.pages.load(ChildrenKey(parent_id, ordering, request)),
             count,
             node,
         )

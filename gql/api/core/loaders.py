@@ -51,6 +51,23 @@ def _pages_loader(fetch: PagesFetch) -> Loader:
     return DataLoader(load)
 
 
+@dataclass(frozen=True)
+class Children:
+    """One kind of children of a parent (a persona's conversations, say): a loader of
+    their pages and one of their counts, each batching every parent of a request."""
+
+    pages: Loader
+    counts: Loader
+
+    @classmethod
+    def of(cls, pages: PagesFetch, counts: Callable[..., Any]) -> Children:
+        return cls(_pages_loader(pages), DataLoader(counts))
+
+    def clear_all(self) -> None:
+        self.pages.clear_all()
+        self.counts.clear_all()
+
+
 class Loaders:
     """Every loader of one request, over that request's unit of work."""
 
@@ -63,29 +80,26 @@ class Loaders:
         self.appointment: Loader = DataLoader(uow.appointments.get_many)
         self.file: Loader = DataLoader(uow.files.get_many)
 
-        self.personas_by_owner = _pages_loader(uow.personas.pages_by_owner)
-        self.persona_counts_by_owner: Loader = DataLoader(uow.personas.counts_by_owner)
-        self.conversations_by_persona = _pages_loader(uow.conversations.pages_by_persona)
-        self.conversations_by_customer = _pages_loader(uow.conversations.pages_by_customer)
-        self.conversation_counts_by_persona: Loader = DataLoader(
-            uow.conversations.counts_by_persona
+        personas, conversations = uow.personas, uow.conversations
+        messages, appointments = uow.messages, uow.appointments
+        self.personas_of_owner = Children.of(personas.pages_by_owner, personas.counts_by_owner)
+        self.conversations_of_persona = Children.of(
+            conversations.pages_by_persona, conversations.counts_by_persona
         )
-        self.conversation_counts_by_customer: Loader = DataLoader(
-            uow.conversations.counts_by_customer
+        self.conversations_of_customer = Children.of(
+            conversations.pages_by_customer, conversations.counts_by_customer
         )
-        self.messages_by_conversation = _pages_loader(uow.messages.pages_by_conversation)
-        self.message_counts_by_conversation: Loader = DataLoader(
-            uow.messages.counts_by_conversation
+        self.messages_of_conversation = Children.of(
+            messages.pages_by_conversation, messages.counts_by_conversation
         )
-        self.last_message_by_conversation: Loader = DataLoader(uow.messages.latest_by_conversation)
-        self.appointments_by_customer = _pages_loader(uow.appointments.pages_by_customer)
-        self.appointment_counts_by_customer: Loader = DataLoader(
-            uow.appointments.counts_by_customer
+        self.appointments_of_customer = Children.of(
+            appointments.pages_by_customer, appointments.counts_by_customer
         )
-        self.appointment_history: Loader = DataLoader(uow.appointments.history_by_appointment)
+        self.last_message_by_conversation: Loader = DataLoader(messages.latest_by_conversation)
+        self.appointment_history: Loader = DataLoader(appointments.history_by_appointment)
 
     def forget(self) -> None:
         """Drop every cached row and page, e.g. after a write changed them."""
         for value in vars(self).values():
-            if isinstance(value, DataLoader):
+            if isinstance(value, DataLoader | Children):
                 value.clear_all()

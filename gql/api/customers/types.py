@@ -43,13 +43,9 @@ class Customer(RowNode):
     def conversations(
         self, info: Info, order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC
     ) -> Keyset[ConversationRow]:
-        loaders = info.context.loaders
+        children = info.context.loaders.conversations_of_customer
         return Keyset.of_parent(
-            self.pk,
-            pages=loaders.conversations_by_customer,
-            counts=loaders.conversation_counts_by_customer,
-            ordering=CONVERSATION_ORDERINGS[order_by],
-            node=Conversation.from_row,
+            self.pk, children, CONVERSATION_ORDERINGS[order_by], Conversation.from_row
         )
 
     @keyset_connection(
@@ -58,14 +54,8 @@ class Customer(RowNode):
         description="The customer's appointments, soonest first.",
     )
     def appointments(self, info: Info) -> Keyset[AppointmentRow]:
-        loaders = info.context.loaders
-        return Keyset.of_parent(
-            self.pk,
-            pages=loaders.appointments_by_customer,
-            counts=loaders.appointment_counts_by_customer,
-            ordering=APPOINTMENTS_BY_START,
-            node=Appointment.from_row,
-        )
+        children = info.context.loaders.appointments_of_customer
+        return Keyset.of_parent(self.pk, children, APPOINTMENTS_BY_START, Appointment.from_row)
 
 
 @strawberry.enum(description="How customers are ordered.")

@@ -81,13 +81,9 @@ class Persona(RowNode):
     def conversations(
         self, info: Info, order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC
     ) -> Keyset[ConversationRow]:
-        loaders = info.context.loaders
+        children = info.context.loaders.conversations_of_persona
         return Keyset.of_parent(
-            self.pk,
-            pages=loaders.conversations_by_persona,
-            counts=loaders.conversation_counts_by_persona,
-            ordering=CONVERSATION_ORDERINGS[order_by],
-            node=Conversation.from_row,
+            self.pk, children, CONVERSATION_ORDERINGS[order_by], Conversation.from_row
         )
 
 
