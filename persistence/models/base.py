@@ -153,3 +153,4 @@ def for_dialect(dialect: str) -> Callable[..., bool]:
         return dialect in condition.dialect
 
     return include
+

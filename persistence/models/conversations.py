@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence.models.base import Entity, owned_reference
@@ -16,7 +16,13 @@ class Conversation(Entity):
 
     __tablename__ = "conversations"
     __table_args__ = (
-        Index(None, "owner_id", "last_message_at"),
+        # The inbox order (latest activity first, by owner), read through the index.
+        Index(
+            "ix_conversations_owner_id_activity",
+            "owner_id",
+            text("coalesce(last_message_at, created_at)"),
+            "id",
+        ),
         *owned_reference("conversations", "persona_id", "personas", on_delete="SET NULL"),
         *owned_reference("conversations", "customer_id", "customers", on_delete="CASCADE"),
     )

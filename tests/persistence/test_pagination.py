@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from persistence.models import Channel
 from persistence.pagination import Ordering, Page, PageRequest
@@ -22,6 +23,7 @@ from persistence.repositories.customers import (
     CUSTOMERS_OLDEST_FIRST,
     CustomerFilter,
 )
+from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
 from tests.factories import make_conversation, make_customer, make_persona, make_user
 
@@ -282,3 +284,30 @@ async def test_a_page_after_a_cursor_is_fetched_in_one_statement(db):
             )
 
     assert log.count == 1
+
+
+async def test_an_index_serves_the_inbox_order_without_sorting(db):
+    async with db.uow(writes=True) as uow:
+        owner = await make_user(uow)
+        for _ in range(30):
+            await make_conversation(uow, owner)
+        await uow.commit()
+    async with db.uow(Scope.owner(owner.id)) as uow:
+        statement = (
+            uow.conversations._select()
+            .order_by(*CONVERSATIONS_BY_ACTIVITY.order_by())
+            .limit(21)
+        )
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+
+    async with db.engine.connect() as connection:
+        if db.backend == "postgresql":
+            await connection.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join((await connection.execute(text(f"EXPLAIN {sql}"))).scalars())
+            await connection.execute(text("RESET enable_seqscan"))
+        else:
+            rows = await connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+            plan = "\n".join(str(row[-1]) for row in rows)
+
+    assert "ix_conversations_owner_id_activity" in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
