@@ -153,4 +153,3 @@ def for_dialect(dialect: str) -> Callable[..., bool]:
         return dialect in condition.dialect
 
     return include
-

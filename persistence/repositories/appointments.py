@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, select
 
 from persistence.models import Appointment, AppointmentEvent, AppointmentStatus, User
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
-from persistence.repositories.base import Repository
+from persistence.repositories.base import Filter, Repository, bound
 
 APPOINTMENTS_BY_START: Ordering[Appointment] = ordering_by(
     "STARTS_AT_ASC", Appointment.starts_at, Appointment.id
@@ -21,7 +21,7 @@ APPOINTMENTS_LATEST_START_FIRST: Ordering[Appointment] = ordering_by(
 
 
 @dataclass(frozen=True)
-class AppointmentFilter:
+class AppointmentFilter(Filter):
     status: AppointmentStatus | None = None
     starts_from: datetime | None = None
     starts_before: datetime | None = None
@@ -31,15 +31,19 @@ class AppointmentFilter:
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.status is not None:
-            found.append(Appointment.status == self.status)
+            found.append(Appointment.status == bound(Appointment.status, self.status, "status"))
         if self.statuses is not None:
-            found.append(Appointment.status.in_(sorted(self.statuses)))
+            statuses = bound(Appointment.status, sorted(self.statuses), "statuses", expanding=True)
+            found.append(Appointment.status.in_(statuses))
         if self.starts_from is not None:
-            found.append(Appointment.starts_at >= self.starts_from)
+            starts_from = bound(Appointment.starts_at, self.starts_from, "starts_from")
+            found.append(Appointment.starts_at >= starts_from)
         if self.starts_before is not None:
-            found.append(Appointment.starts_at < self.starts_before)
+            starts_before = bound(Appointment.starts_at, self.starts_before, "starts_before")
+            found.append(Appointment.starts_at < starts_before)
         if self.customer_id is not None:
-            found.append(Appointment.customer_id == self.customer_id)
+            customer = bound(Appointment.customer_id, self.customer_id, "customer_id")
+            found.append(Appointment.customer_id == customer)
         return found
 
 

@@ -10,11 +10,23 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Uuid, column, func, select, true, values
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Uuid,
+    bindparam,
+    column,
+    func,
+    select,
+    true,
+    values,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, Values
+from sqlalchemy.sql.visitors import iterate
 
 from persistence.errors import NotFound, PersistenceError, translate
 from persistence.models import Entity
@@ -60,6 +72,13 @@ class SessionGate:
         async with self._exclusive():
             connection = await self.session.connection()
             return list((await connection.execute(statement)).all())
+
+    async def bound_rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+        """Rows of a Core statement built once and run with ``parameters`` bound,
+        on the session's connection (SQLAlchemy's compiled cache keeps its SQL)."""
+        async with self._exclusive():
+            connection = await self.session.connection()
+            return list((await connection.execute(statement, parameters)).all())
 
     async def execute(self, statement: Any) -> None:
         """Run a statement that returns no rows (a bulk UPDATE or DELETE)."""
@@ -114,6 +133,46 @@ class SessionGate:
     def dialect(self) -> str:
         bind = self.session.get_bind()
         return bind.dialect.name
+
+
+_BOUND = "filter_"
+
+
+def bound(column_: Any, value: Any, name: str, *, expanding: bool = False) -> BindParameter[Any]:
+    """A filter's value, bound by ``name`` with the type of the column it is compared
+    with (so a UTC instant is converted as the column converts it)."""
+    return bindparam(_BOUND + name, value, type_=column_.type, expanding=expanding)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards escaped with ``/``."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+class Filter:
+    """What a list is narrowed to, as conditions over the repository's model.
+
+    The conditions depend on which fields are set, never on their values: each
+    value is bound by name (:func:`bound`). So one statement, built once, serves
+    every filter that sets the same fields (see persistence/reads.py), and the
+    values it binds are found in the conditions themselves (:meth:`bound_values`).
+    """
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        raise NotImplementedError
+
+    def bound_values(self) -> dict[str, Any]:
+        return {
+            element.key: element.value
+            for condition in self.conditions()
+            for element in iterate(condition)
+            if isinstance(element, BindParameter) and element.key.startswith(_BOUND)
+        }
+
+    def shape(self) -> tuple[type, frozenset[str]]:
+        """What the conditions' SQL depends on: the filter's type and the fields set."""
+        return type(self), frozenset(self.bound_values())
 
 
 class Repository(Generic[M]):

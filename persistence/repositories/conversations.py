@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func
 
 from persistence.models import Conversation
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
-from persistence.repositories.base import Repository
+from persistence.repositories.base import Filter, Repository, bound
 
 # A conversation without messages yet sorts by when it was started.
 _ACTIVITY = func.coalesce(Conversation.last_message_at, Conversation.created_at)
@@ -30,7 +30,7 @@ CONVERSATIONS_RECENTLY_UPDATED: Ordering[Conversation] = ordering_by(
 
 
 @dataclass(frozen=True)
-class ConversationFilter:
+class ConversationFilter(Filter):
     persona_id: UUID | None = None
     customer_id: UUID | None = None
     updated_after: datetime | None = None
@@ -38,11 +38,20 @@ class ConversationFilter:
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.persona_id is not None:
-            found.append(Conversation.persona_id == self.persona_id)
+            found.append(
+                Conversation.persona_id
+                == bound(Conversation.persona_id, self.persona_id, "persona_id")
+            )
         if self.customer_id is not None:
-            found.append(Conversation.customer_id == self.customer_id)
+            found.append(
+                Conversation.customer_id
+                == bound(Conversation.customer_id, self.customer_id, "customer_id")
+            )
         if self.updated_after is not None:
-            found.append(Conversation.updated_at > self.updated_after)
+            found.append(
+                Conversation.updated_at
+                > bound(Conversation.updated_at, self.updated_after, "updated_after")
+            )
         return found
 
 

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from persistence.models import Channel, Customer, new_id, utcnow
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
-from persistence.repositories.base import Repository
+from persistence.repositories.base import Filter, Repository, bound, contains_pattern
 
 CUSTOMERS_NEWEST_FIRST: Ordering[Customer] = ordering_by(
     "CREATED_AT_DESC", Customer.created_at, Customer.id, descending=True
@@ -18,33 +18,31 @@ CUSTOMERS_OLDEST_FIRST: Ordering[Customer] = ordering_by(
     "CREATED_AT_ASC", Customer.created_at, Customer.id
 )
 
+# What a customer search looks in.
+SEARCHED = (
+    Customer.username,
+    Customer.first_name,
+    Customer.last_name,
+    Customer.email,
+    Customer.external_id,
+)
 # The profile fields an upsert may fill in or refresh.
 PROFILE_FIELDS = ("username", "first_name", "last_name", "phone", "email")
 
 
 @dataclass(frozen=True)
-class CustomerFilter:
+class CustomerFilter(Filter):
     channel: Channel | None = None
     search: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.channel is not None:
-            found.append(Customer.channel == self.channel)
+            found.append(Customer.channel == bound(Customer.channel, self.channel, "channel"))
         if self.search:
+            pattern = func.lower(bound(Customer.email, contains_pattern(self.search), "search"))
             found.append(
-                or_(
-                    *(
-                        column.icontains(self.search, autoescape=True)
-                        for column in (
-                            Customer.username,
-                            Customer.first_name,
-                            Customer.last_name,
-                            Customer.email,
-                            Customer.external_id,
-                        )
-                    )
-                )
+                or_(*(func.lower(column).like(pattern, escape="/") for column in SEARCHED))
             )
         return found
 

@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func
 
 from persistence.models import Persona
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
-from persistence.repositories.base import Repository
+from persistence.repositories.base import Filter, Repository, bound, contains_pattern
 
 PERSONAS_BY_NAME: Ordering[Persona] = ordering_by("NAME_ASC", Persona.name, Persona.id)
 PERSONAS_NEWEST_FIRST: Ordering[Persona] = ordering_by(
@@ -17,16 +17,17 @@ PERSONAS_NEWEST_FIRST: Ordering[Persona] = ordering_by(
 
 
 @dataclass(frozen=True)
-class PersonaFilter:
+class PersonaFilter(Filter):
     is_active: bool | None = None
     name_contains: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.is_active is not None:
-            found.append(Persona.is_active.is_(self.is_active))
+            found.append(Persona.is_active == bound(Persona.is_active, self.is_active, "is_active"))
         if self.name_contains:
-            found.append(Persona.name.icontains(self.name_contains, autoescape=True))
+            pattern = bound(Persona.name, contains_pattern(self.name_contains), "name_contains")
+            found.append(func.lower(Persona.name).like(func.lower(pattern), escape="/"))
         return found
 
 

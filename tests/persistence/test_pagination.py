@@ -294,9 +294,7 @@ async def test_an_index_serves_the_inbox_order_without_sorting(db):
         await uow.commit()
     async with db.uow(Scope.owner(owner.id)) as uow:
         statement = (
-            uow.conversations._select()
-            .order_by(*CONVERSATIONS_BY_ACTIVITY.order_by())
-            .limit(21)
+            uow.conversations._select().order_by(*CONVERSATIONS_BY_ACTIVITY.order_by()).limit(21)
         )
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
 
