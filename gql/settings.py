@@ -40,6 +40,9 @@ class Settings(DatabaseSettings):
     max_tokens: int = Field(default=5000, ge=100, validation_alias="MAX_TOKENS")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="MAX_BODY_BYTES")
     max_node_ids: int = Field(default=100, ge=1, validation_alias="MAX_NODE_IDS")
+    # Root fields whose whole selection the database can answer are read as one
+    # statement's JSON (PostgreSQL only; gql/api/core/compiled.py).
+    compiled_reads: bool = Field(default=True, validation_alias="COMPILED_READS")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="CORS_ORIGINS"
     )

@@ -74,12 +74,18 @@ class Ordering(Generic[Row]):
         descending = self.descending != reverse
         return [column.desc() if descending else column.asc() for column in self.columns]
 
-    def beyond(self, key: Key, *, before: bool) -> ColumnElement[bool]:
-        """Rows strictly after ``key`` in this order (or strictly before it)."""
+    def beyond(
+        self, key: Key | Sequence[ColumnElement[Any]], *, before: bool
+    ) -> ColumnElement[bool]:
+        """Rows strictly after ``key`` in this order (or strictly before it). The key
+        is values, or parameters bound later (compiled reads)."""
         if len(key) != len(self.columns):
             raise InvalidCursor(f"cursor does not fit the {self.name} ordering")
         values = tuple_(
-            *(literal(value, column.type) for value, column in zip(key, self.columns, strict=True))
+            *(
+                value if isinstance(value, ColumnElement) else literal(value, column.type)
+                for value, column in zip(key, self.columns, strict=True)
+            )
         )
         row = tuple_(*self.columns)
         return row < values if self.descending != before else row > values

@@ -29,15 +29,16 @@ class Scope:
     def nobody(cls) -> Scope:
         return cls()
 
-    def condition(self, owner: Any) -> ColumnElement[bool] | None:
+    def condition(self, owner: Any, value: Any = None) -> ColumnElement[bool] | None:
         """The tenancy predicate over the column (or expression) holding a row's
         owner: ``None`` when every row is visible (an admin), nothing visible
-        without an owner, else the owner's rows."""
+        without an owner, else the owner's rows. ``value`` stands for the owner's
+        id where a statement binds it later (compiled reads)."""
         if self.is_admin:
             return None
         if self.owner_id is None:
             return false()
-        return owner == self.owner_id  # type: ignore[no-any-return]
+        return owner == (self.owner_id if value is None else value)  # type: ignore[no-any-return]
 
     def may_act_for(self, owner_id: UUID) -> bool:
         """The same rule for one known owner, before anything is written."""

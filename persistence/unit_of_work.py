@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence.errors import PersistenceError
+from persistence.reads import JsonReads
 from persistence.repositories import (
     AppointmentRepository,
     ConversationRepository,
@@ -73,6 +74,7 @@ class UnitOfWork:
         self.files = FileRepository(self._gate, scope)
         self.schedules = ScheduleRepository(self._gate, scope)
         self.usage = UsageRepository(self._gate, scope)
+        self.reads = JsonReads(self._gate, scope)
 
     async def __aexit__(
         self,

@@ -3,16 +3,20 @@ backends: an SQLite file and a throwaway PostgreSQL database."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from graphql import GraphQLError, OperationType, parse
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -169,6 +173,58 @@ async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
 
 
 # -- the HTTP API ---------------------------------------------------------------
+#
+# On PostgreSQL every query the suite sends is answered twice: by the app under
+# test and by a twin with compiled reads the other way round (on its own engine,
+# so statement counts see only the app under test). The two answers must be the
+# same bytes (see gql/api/core/compiled.py): a differential test of compiled
+# reads over every document of the suite.
+
+# Set while the twin answers: its log lines are not the test's (see `_quiet_twin`).
+_twin_answering: ContextVar[bool] = ContextVar("twin_answering", default=False)
+
+# Values that differ between two runs of one query whatever the read path.
+VOLATILE = frozenset({"requestId", "latencyMs", "uptimeSeconds", "pool"})
+
+
+def _masked(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, dict):
+        masked, found = {}, False
+        for key, item in value.items():
+            if key in VOLATILE:
+                masked[key], found = "<volatile>", True
+            else:
+                masked[key], below = _masked(item)
+                found = found or below
+        return masked, found
+    if isinstance(value, list):
+        items = [_masked(item) for item in value]
+        return [item for item, _ in items], any(found for _, found in items)
+    return value, False
+
+
+def comparable(content: bytes) -> bytes:
+    """A response body as the differential check compares it: as sent, or, where it
+    holds values that change from run to run, re-serialised (in its own key order)
+    with those values masked."""
+    try:
+        parsed = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return content
+    masked, found = _masked(parsed)
+    return orjson.dumps(masked) if found else content
+
+
+def _is_query(document: str) -> bool:
+    """Whether a document's operations are all queries (nothing a second run changes)."""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return True  # refused before execution, alike on both paths
+    return all(
+        getattr(definition, "operation", OperationType.QUERY) is OperationType.QUERY
+        for definition in parsed.definitions
+    )
 
 
 @dataclass
@@ -177,6 +233,8 @@ class Api:
 
     http: Any
     token: str | None = None
+    twin: Any = None  # the same app with compiled reads the other way round
+    app: Any = None
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
@@ -185,9 +243,19 @@ class Api:
         bearer = token if token is not None else self.token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
-        return await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        body = {"query": query, "variables": variables or {}}
+        response = await self.http.post("/graphql", json=body, headers=headers)
+        if self.twin is not None and _is_query(query):
+            answering = _twin_answering.set(True)
+            try:
+                other = await self.twin.post("/graphql", json=body, headers=headers)
+            finally:
+                _twin_answering.reset(answering)
+            assert (other.status_code, comparable(other.content)) == (
+                response.status_code,
+                comparable(response.content),
+            ), f"compiled and loader reads answer differently:\n{query}"
+        return response
 
     async def query(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
@@ -221,20 +289,52 @@ class Api:
         return data["signUp"]["token"]
 
     def as_(self, token: str) -> Api:
-        return Api(self.http, token)
+        return Api(self.http, token, self.twin, self.app)
 
 
-@pytest.fixture
-async def api(db: Database, settings: Settings) -> AsyncIterator[Api]:
-    """An HTTP client for the app wired to this backend's test database."""
+@pytest.fixture(autouse=True)
+def _quiet_twin(caplog: pytest.LogCaptureFixture) -> None:
+    """Tests read the log lines of the app under test, not those of its twin."""
+    caplog.handler.addFilter(lambda _record: not _twin_answering.get())
+
+
+@asynccontextmanager
+async def serving(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Api]:
+    """The real app over ``engine``, as an :class:`Api`; on PostgreSQL with its twin
+    (compiled reads the other way round) on an engine of its own."""
     import httpx
 
     from gql.server.app import create_app
 
-    app = create_app(settings, engine=db.engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Api(http)
+    async with contextlib.AsyncExitStack() as stack:
+        twin = None
+        if engine.dialect.name == "postgresql":
+            twin_engine = create_engine(settings)
+            stack.push_async_callback(twin_engine.dispose)
+            flipped = settings.model_copy(update={"compiled_reads": not settings.compiled_reads})
+            twin = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=create_app(flipped, engine=twin_engine)),
+                    base_url="http://test",
+                )
+            )
+        app = create_app(settings, engine=engine)
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        )
+        yield Api(http, twin=twin, app=app)
+
+
+@pytest.fixture
+async def api(
+    db: Database, settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[Api]:
+    """An HTTP client for the app wired to this backend's test database; tests marked
+    ``loader_path`` get the app with compiled reads off."""
+    if request.node.get_closest_marker("loader_path") is not None:
+        settings = settings.model_copy(update={"compiled_reads": False})
+    async with serving(settings, db.engine) as client:
+        yield client
 
 
 # -- signed-in operators, and rows seeded behind them ------------------------------

@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         passwords=Passwords(settings),
         health=HealthMonitor(engine, settings.health_timeout_s, settings.health_cache_s),
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
+        compiled_reads=settings.compiled_reads,
     )
     graphql = GraphQLEndpoint(
         services,

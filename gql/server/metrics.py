@@ -70,6 +70,13 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+        self.reads = Counter(
+            "concierge_read_paths",
+            "Requests that read lists or nodes, by the path their root fields took: "
+            "path=compiled (one statement's JSON), loader (dataloaders) or mixed.",
+            ["route", "path"],
+            registry=self.registry,
+        )
         self.pool = Gauge(
             "concierge_db_pool_connections",
             "Database connections: state=size (kept open), checked_out, overflow.",
@@ -88,6 +95,7 @@ class Metrics:
         statements: int,
         graphql_errors: int,
         plain_path_fallbacks: int = 0,
+        read_path: str | None = None,
     ) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
@@ -98,6 +106,8 @@ class Metrics:
             self.errors.labels(route, "graphql").inc()
         if plain_path_fallbacks:
             self.fallbacks.labels(route).inc(plain_path_fallbacks)
+        if read_path is not None:
+            self.reads.labels(route, read_path).inc()
         # Sampled per request too, so each worker's share is current in multiprocess mode.
         self.sample_pool()
 

@@ -1,6 +1,7 @@
 """What every request did, told three ways: one structured log line, a
-``Server-Timing`` header (total, database time, SQL statement count) and, when
-enabled, Prometheus metrics.
+``Server-Timing`` header (total, database time, SQL statement count, and the
+read path its lists and nodes took: ``compiled``, ``loader`` or ``mixed``) and,
+when enabled, Prometheus metrics.
 
 :class:`RequestTelemetry` is ASGI middleware placed after
 :class:`~gql.server.middleware.RequestId`, so its log line carries the request id;
@@ -23,14 +24,16 @@ from persistence.instrumentation import QueryStats, track_queries
 request_logger = logging.getLogger("concierge.request")
 
 
-def server_timing(total_ms: float, queries: QueryStats) -> str:
-    """The ``Server-Timing`` value: total and database time, and the statement count
-    (as the ``dur`` of ``sql``, so browser developer tools display it)."""
-    return (
+def server_timing(total_ms: float, queries: QueryStats, read_path: str | None = None) -> str:
+    """The ``Server-Timing`` value: total and database time, the statement count
+    (as the ``dur`` of ``sql``, so browser developer tools display it), and the
+    read path (see gql/api/core/compiled.py) when lists or nodes were read."""
+    timing = (
         f"total;dur={total_ms:.2f}, "
         f'db;desc="database";dur={queries.milliseconds:.2f}, '
         f'sql;desc="SQL statements";dur={queries.statements}'
     )
+    return timing if read_path is None else f'{timing}, read;desc="{read_path}"'
 
 
 class RequestTelemetry:
@@ -57,7 +60,7 @@ class RequestTelemetry:
                     status = message["status"]
                     total_ms = (time.perf_counter() - started) * 1000
                     MutableHeaders(scope=message)["Server-Timing"] = server_timing(
-                        total_ms, queries
+                        total_ms, queries, observation.read_path
                     )
                 await send(message)
 
@@ -78,6 +81,7 @@ class RequestTelemetry:
                         statements=queries.statements,
                         graphql_errors=observation.graphql_errors,
                         plain_path_fallbacks=observation.plain_path_fallbacks,
+                        read_path=observation.read_path,
                     )
 
 
@@ -100,6 +104,7 @@ def _log(
         "operation_type": observation.operation_type,
         "graphql_errors": observation.graphql_errors,
         "plain_path_fallbacks": observation.plain_path_fallbacks,
+        "read_path": observation.read_path,
         "duration_ms": round(duration_ms, 2),
         "db_ms": round(queries.milliseconds, 2),
         "sql_statements": queries.statements,

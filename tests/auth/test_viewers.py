@@ -6,22 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from sqlalchemy import update
 
-from gql.server.app import create_app
 from persistence.models import User
-from tests.conftest import Api
+from tests.conftest import Api, serving
 
 VIEWER = "{ viewer { username } }"
 
 
 @asynccontextmanager
 async def api_caching_viewers_for(db, settings, seconds: float) -> AsyncIterator[Api]:
-    app = create_app(settings.model_copy(update={"viewer_cache_seconds": seconds}), db.engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Api(http)
+    caching = settings.model_copy(update={"viewer_cache_seconds": seconds})
+    async with serving(caching, db.engine) as api:
+        yield api
 
 
 async def deactivate(db, username: str) -> None:
@@ -70,10 +67,7 @@ async def test_without_a_cache_deactivation_takes_effect_at_once(db, settings):
 
 async def test_the_cache_holds_at_most_viewer_cache_size_users(db, settings):
     tuned = settings.model_copy(update={"viewer_cache_seconds": 60, "viewer_cache_size": 2})
-    app = create_app(tuned, db.engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        api = Api(http)
+    async with serving(tuned, db.engine) as api:
         members = [api.as_(await api.sign_up(f"viewer{n}")) for n in range(4)]
         for member in members:
             await member.data(VIEWER)
@@ -82,7 +76,7 @@ async def test_the_cache_holds_at_most_viewer_cache_size_users(db, settings):
             newest = await members[-1].data(VIEWER)
             oldest = await members[0].data(VIEWER)
 
-    assert len(app.state.services.viewers) == 2
+    assert len(api.app.state.services.viewers) == 2
     assert newest["viewer"] == {"username": "viewer3"}
     assert oldest["viewer"] == {"username": "viewer0"}
     assert log.count == 1  # the newest was still remembered, the oldest was read again

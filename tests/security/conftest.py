@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from persistence.engine import create_session_factory
-from tests.conftest import Api, Database
+from tests.conftest import Api, Database, serving
 from tests.security.world import World, build_world
 
 
@@ -19,13 +18,10 @@ async def shared_world(
     engine: AsyncEngine, database_url: str, settings: Settings
 ) -> AsyncIterator[World]:
     """Built once per module and backend; only for tests that change nothing."""
-    from gql.server.app import create_app
-
     database = Database(engine, create_session_factory(engine), database_url)
-    transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield await build_world(Api(http), database, settings)
+        async with serving(settings, engine) as api:
+            yield await build_world(api, database, settings)
     finally:
         await database.wipe()
 

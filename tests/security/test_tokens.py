@@ -13,17 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import jwt
 import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 from sqlalchemy import delete, update
 
 from gql.auth.tokens import issue_token
-from gql.server.app import create_app
 from gql.settings import Settings
 from persistence.models import Role, User
-from tests.conftest import Api, Database
+from tests.conftest import Api, Database, serving
 from tests.factories import make_user
 
 VIEWER = "{ viewer { id } }"
@@ -143,9 +141,8 @@ async def api_without_a_viewer_cache(db: Database, settings: Settings) -> AsyncI
     With the default cache a deactivated user keeps access for up to that many
     seconds; tests/api/test_viewer_cache.py proves that bound."""
     uncached = settings.model_copy(update={"viewer_cache_seconds": 0})
-    transport = httpx.ASGITransport(app=create_app(uncached, engine=db.engine))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Api(http)
+    async with serving(uncached, db.engine) as api:
+        yield api
 
 
 async def test_a_token_stops_working_at_once_when_its_user_is_deactivated(db, settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gql.api.accounts.types import User
+from gql.api.core.compiled import Source
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.auth.permissions import IsAdmin, IsAuthenticated
@@ -27,4 +28,6 @@ class AccountQueries:
     )
     def users(self, info: Info) -> Keyset[UserRow]:
         users = info.context.uow.users
-        return Keyset(USERS_OLDEST_FIRST, None, users.find, users.count, User.from_row)
+        return Keyset(
+            USERS_OLDEST_FIRST, None, users.find, users.count, User.from_row, Source("user")
+        )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
+from gql.api.core.compiled import Declared, PageOf
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.nodes import RowNode
@@ -23,6 +25,7 @@ strawberry.enum(Role, description="What a user may do: admins see every tenant's
 @strawberry.type(description="An operator who runs assistant personas.")
 class User(RowNode):
     loader = "user"
+    reads: ClassVar[Mapping[str, Declared]] = {"personas": PageOf(fixed=PERSONAS_BY_NAME)}
 
     id: relay.NodeID[str]
     pk: strawberry.Private[UUID]

@@ -10,6 +10,7 @@ from gql.api.appointments.types import (
     AppointmentFilterInput,
     AppointmentOrder,
 )
+from gql.api.core.compiled import Source
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.errors import BadUserInput
@@ -76,4 +77,5 @@ class ReminderQueries:
             lambda request: appointments.find(filter_, APPOINTMENTS_BY_START, request),
             lambda: appointments.count_matching(filter_),
             Appointment.from_row,
+            Source("appointment", filter_),
         )

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, ClassVar, Self
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
+from gql.api.core.compiled import Declared, ToOne
 from gql.api.core.context import Info
 from gql.api.core.nodes import RowNode, copied_fields
 from persistence import models
@@ -44,6 +46,7 @@ class AppointmentEvent:
 @strawberry.type(description="A booked time with a customer.")
 class Appointment(RowNode):
     loader = "appointment"
+    reads: ClassVar[Mapping[str, Declared]] = {"customer": ToOne(), "persona": ToOne()}
 
     id: relay.NodeID[str]
     pk: strawberry.Private[UUID]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from gql.api.core.compiled import CountOf, Declared, NewestOf, PageOf, ToOne
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.nodes import RowNode
@@ -57,6 +59,7 @@ MESSAGE_ORDERINGS = {
 @strawberry.type(description="One turn of a conversation.")
 class Message(RowNode):
     loader = "message"
+    reads: ClassVar[Mapping[str, Declared]] = {"conversation": ToOne()}
 
     id: relay.NodeID[str]
     pk: strawberry.Private[UUID]
@@ -77,6 +80,13 @@ class Message(RowNode):
 @strawberry.type(description="A thread between a persona and a customer.")
 class Conversation(RowNode):
     loader = "conversation"
+    reads: ClassVar[Mapping[str, Declared]] = {
+        "persona": ToOne(),
+        "customer": ToOne(),
+        "messages": PageOf(MESSAGE_ORDERINGS),
+        "message_count": CountOf("messages"),
+        "last_message": NewestOf("messages"),
+    }
 
     id: relay.NodeID[str]
     pk: strawberry.Private[UUID]

@@ -16,7 +16,12 @@ module, with the versions it was written and tested against.
   which sets ``execution_context.result`` before execution makes Strawberry use
   it instead of executing (gql/api/core/extensions.py);
 - ``relay.ConnectionExtension``'s ``apply`` adding the four paging arguments
-  (gql/api/core/connections.py).
+  (gql/api/core/connections.py);
+- for compiled reads (gql/api/core/compiled.py): Strawberry's ``Info._raw_info``,
+  the Python class behind an object type, graphql-core's module-level
+  ``collect_subfields`` with ``FieldDetails``/``FragmentDetails``, its
+  ``get_argument_values``, and ``complete_value`` (overridden to place a
+  compiled answer in the response untouched).
 
 After an upgrade, tests/api/core/test_execution.py (both paths give the same
 data and errors) and the SDL check say whether all of it still holds; the
@@ -28,9 +33,23 @@ from __future__ import annotations
 
 import warnings
 from importlib.metadata import version
+from typing import Any
 
-from graphql import ExecutionResult, GraphQLField, GraphQLSchema
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql import (
+    ExecutionResult,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+)
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_subfields,
+)
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.relay import ConnectionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -42,14 +61,21 @@ TESTED = {"graphql-core": "3.3", "strawberry-graphql": "0.341"}
 
 __all__ = [
     "ConnectionExtension",
+    "FieldDetails",
     "FieldDetailsList",
+    "FragmentDetails",
     "GroupedFieldSet",
     "Path",
     "StrawberryExecutionContext",
     "StrawberryField",
+    "argument_values",
     "attribute_name",
+    "collect_subfields",
     "core_schema",
     "provided_operation_name",
+    "raw_info",
+    "strawberry_field",
+    "type_origin",
     "use_instead_of_executing",
 ]
 
@@ -97,3 +123,33 @@ def use_instead_of_executing(context: ExecutionContext, result: ExecutionResult)
     """From an extension's ``on_execute``, before it yields: answer ``result`` without
     executing the operation (Strawberry executes only while no result is set)."""
     context.result = result
+
+
+# -- compiled reads (gql/api/core/compiled.py) ---------------------------------------
+
+
+def raw_info(info: Any) -> GraphQLResolveInfo[Any]:
+    """graphql-core's resolve info behind Strawberry's ``Info``."""
+    raw: GraphQLResolveInfo[Any] = info._raw_info
+    return raw
+
+
+def strawberry_field(field: GraphQLField) -> StrawberryField | None:
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return definition if isinstance(definition, StrawberryField) else None
+
+
+def type_origin(graphql_type: GraphQLObjectType) -> type | None:
+    """The Python class a Strawberry object type was declared as."""
+    definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) else None
+
+
+def argument_values(
+    field: GraphQLField, details: FieldDetails, variable_values: Any
+) -> dict[str, Any]:
+    """A field's coerced arguments (by GraphQL name) as graphql-core would pass them."""
+    return get_argument_values(
+        field, details.node, variable_values, details.fragment_variable_values
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -41,6 +41,15 @@ class Services:
     passwords: Passwords
     health: HealthMonitor
     viewers: ActiveViewers
+    compiled_reads: bool = True
+
+
+class Document(NamedTuple):
+    """The executing operation's fragments and variable values, as graphql-core
+    holds them (compiled reads collect selections with them)."""
+
+    fragments: dict[str, Any]
+    variable_values: Any
 
 
 @dataclass
@@ -49,6 +58,10 @@ class Context:
     services: Services
     uow: UnitOfWork
     viewer: User | None = None
+    # Set by the execution context: whether a schema extension hooks every field,
+    # and the operation's fragments and variables as graphql-core holds them.
+    field_middleware: bool = False
+    document: Document | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
@@ -61,6 +74,14 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def compiled_reads(self) -> bool:
+        """Whether root fields may be answered as compiled JSON (PostgreSQL, the
+        setting on, and no field middleware that must see every field)."""
+        return (
+            self.services.compiled_reads and not self.field_middleware and self.uow.reads.supported
+        )
 
     async def identify(self) -> None:
         """Look up the bearer token's user and scope every read and write to them.

@@ -52,6 +52,8 @@ from gql.api.core.compat import (
     StrawberryExecutionContext,
     attribute_name,
 )
+from gql.api.core.compiled import Compiled
+from gql.api.core.context import Context, Document
 from gql.api.core.observation import current_observation
 
 
@@ -136,9 +138,13 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
-        self.plain_fields = (
-            {} if middleware and middleware.middlewares else plain_fields(self.schema)
-        )
+        hooked = bool(middleware and middleware.middlewares)
+        self.plain_fields = {} if hooked else plain_fields(self.schema)
+        if isinstance(self.context_value, Context):
+            # What compiled reads plan from (gql/api/core/compiled.py); field
+            # middleware must see every field, so it turns them off.
+            self.context_value.field_middleware = hooked
+            self.context_value.document = Document(self.fragments, self.variable_values)
         # Per selection (graphql-core reuses one grouped field set for every item
         # of a list): its plain form, or None. The selection is kept beside its
         # entry so that its id cannot be reused while the entry exists.
@@ -160,6 +166,21 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
                 _left_plain_path(parent_type, error)
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
+        )
+
+    def complete_value(
+        self,
+        return_type: Any,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if type(result) is Compiled:
+            return result.json  # the database wrote it: placed in the response as it is
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
         )
 
     def execute_field(

@@ -13,7 +13,9 @@ from uuid import UUID
 
 from aiodataloader import DataLoader
 
+from persistence import reads
 from persistence.pagination import Ordering, Page, PageRequest
+from persistence.repositories.base import Filter
 from persistence.unit_of_work import UnitOfWork
 
 Row = TypeVar("Row")
@@ -68,6 +70,52 @@ class Children:
         self.counts.clear_all()
 
 
+@dataclass(frozen=True)
+class JsonPageKey:
+    """A compiled root page: what to read and which page of it."""
+
+    entity: str
+    filter: Filter | None
+    ordering: Ordering[Any]
+    connection: reads.ConnectionShape
+    values: reads.PageValues
+
+
+@dataclass(frozen=True)
+class JsonRowKey:
+    """A compiled row by id, in one shape."""
+
+    entity: str
+    shape: reads.Shape
+    id: UUID
+
+
+def _json_pages(uow: UnitOfWork) -> Loader:
+    async def load(keys: Sequence[JsonPageKey]) -> list[str]:
+        # One statement per page: each writes its own answer.
+        return [
+            await uow.reads.page(k.entity, k.filter, k.ordering, k.connection, k.values)
+            for k in keys
+        ]
+
+    return DataLoader(load)
+
+
+def _json_rows(uow: UnitOfWork) -> Loader:
+    async def load(keys: Sequence[JsonRowKey]) -> list[str | None]:
+        groups: dict[tuple[str, reads.Shape], list[int]] = defaultdict(list)
+        for index, key in enumerate(keys):
+            groups[(key.entity, key.shape)].append(index)
+        found: list[str | None] = [None] * len(keys)
+        for (entity, shape), indexes in groups.items():
+            rows = await uow.reads.rows(entity, shape, [keys[i].id for i in indexes])
+            for index, row in zip(indexes, rows, strict=True):
+                found[index] = row
+        return found
+
+    return DataLoader(load)
+
+
 class Loaders:
     """Every loader of one request, over that request's unit of work."""
 
@@ -97,6 +145,9 @@ class Loaders:
         )
         self.last_message_by_conversation: Loader = DataLoader(messages.latest_by_conversation)
         self.appointment_history: Loader = DataLoader(appointments.history_by_appointment)
+        # Compiled reads (gql/api/core/compiled.py): answers as JSON text.
+        self.json_pages = _json_pages(uow)
+        self.json_rows = _json_rows(uow)
 
     def forget(self) -> None:
         """Drop every cached row and page, e.g. after a write changed them."""

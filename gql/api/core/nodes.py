@@ -15,7 +15,10 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
+from gql.api.core.compat import raw_info
+from gql.api.core.compiled import Compiled, Declared, compiler_of, observe
 from gql.api.core.errors import BadUserInput
+from gql.api.core.loaders import JsonRowKey
 from gql.auth.permissions import AUTHENTICATED
 
 _SET_BY_NODE = frozenset({"id", "pk", "_id"})
@@ -57,6 +60,8 @@ class RowNode(relay.Node):
 
     loader: ClassVar[str]
     converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+    # Resolver fields compiled reads answer too, by Python name (gql/api/core/compiled.py).
+    reads: ClassVar[Mapping[str, Declared]] = {}
 
     # The global id as plain data, set once per object: the Node interface's own
     # `id` resolver costs a resolver call per object, thousands in a deep page.
@@ -119,24 +124,38 @@ def row_of(raw: str, type_name: str) -> UUID | None:
     return parse_uuid(parsed[1]) if parsed is not None and parsed[0] == type_name else None
 
 
-async def resolve_nodes(info: strawberry.Info, raw_ids: Sequence[str]) -> list[relay.Node | None]:
+async def resolve_nodes(info: strawberry.Info, raw_ids: Sequence[str]) -> list[Any]:
     """Nodes for global ids in order (null for malformed, missing or foreign ones);
-    ids of one type load in one batch."""
+    ids of one type load in one batch, compiled where the selection compiles."""
     parsed = [parse_global_id(raw) for raw in raw_ids]
     by_type: dict[type[RowNode], list[int]] = defaultdict(list)
     for index, global_id in enumerate(parsed):
         node_type = _node_type(info, global_id[0]) if global_id is not None else None
         if node_type is not None:
             by_type[node_type].append(index)
-    found: list[relay.Node | None] = [None] * len(raw_ids)
+    found: list[Any] = [None] * len(raw_ids)
+    compiler = compiler_of(info)
+    paths: list[bool] = []
 
     async def load(node_type: type[RowNode], indexes: list[int]) -> None:
         node_ids = [parsed[i][1] for i in indexes]  # type: ignore[index]
-        nodes = await node_type.resolve_nodes(info=info, node_ids=node_ids)
+        graphql_type = raw_info(info).schema.type_map[node_type.__strawberry_definition__.name]  # type: ignore[attr-defined]
+        shape = compiler.node(info, graphql_type) if compiler is not None else None  # type: ignore[arg-type]
+        paths.append(shape is not None)
+        if shape is None:
+            nodes: list[Any] = await node_type.resolve_nodes(info=info, node_ids=node_ids)
+        else:
+            ids = [parse_uuid(node_id) for node_id in node_ids]
+            keys = [JsonRowKey(node_type.loader, shape, id_) for id_ in ids if id_ is not None]
+            rows = iter(await info.context.loaders.json_rows.load_many(keys))
+            texts = [next(rows) if id_ is not None else None for id_ in ids]
+            nodes = [Compiled(text) if text is not None else None for text in texts]
         for index, node in zip(indexes, nodes, strict=True):
             found[index] = node
 
     await asyncio.gather(*(load(t, indexes) for t, indexes in by_type.items()))
+    if paths:
+        observe(all(paths))
     return found
 
 
@@ -167,7 +186,7 @@ class NodeQueries:
     )
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
         (found,) = await resolve_nodes(info, [id])
-        return found
+        return found  # type: ignore[no-any-return]  # a node, or its compiled answer
 
     @strawberry.field(
         permission_classes=AUTHENTICATED,

@@ -20,12 +20,26 @@ def current_request_id() -> str | None:
 class Observation:
     """What the GraphQL layer reports about the request being served, for its log
     line and metrics: the operation, its errors, and how many selections left the
-    plain-field execution path (see gql/api/core/execution.py)."""
+    plain-field execution path (see gql/api/core/execution.py), and which read
+    path its root fields took."""
 
     operation: str | None = None
     operation_type: str | None = None
     graphql_errors: int = 0
     plain_path_fallbacks: int = 0
+    # Root fields answered as compiled JSON, and those read on the loader path.
+    compiled_reads: int = 0
+    loader_reads: int = 0
+
+    @property
+    def read_path(self) -> str | None:
+        """``compiled``, ``loader`` or ``mixed`` for a request that read lists or
+        nodes (see gql/api/core/compiled.py); None for one that did not."""
+        if self.compiled_reads and self.loader_reads:
+            return "mixed"
+        if self.compiled_reads:
+            return "compiled"
+        return "loader" if self.loader_reads else None
 
 
 observation_var: ContextVar[Observation | None] = ContextVar("concierge_observation", default=None)

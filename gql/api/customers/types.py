@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 import strawberry
@@ -9,6 +11,7 @@ from strawberry import relay
 
 from gql.api.appointments.types import Appointment
 from gql.api.conversations.types import CONVERSATION_ORDERINGS, Conversation, ConversationOrder
+from gql.api.core.compiled import Declared, PageOf
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.nodes import RowNode
@@ -24,6 +27,10 @@ strawberry.enum(Channel, description="Where a customer talks with a persona.")
 @strawberry.type(description="Someone an operator's personas talk with, known on one channel.")
 class Customer(RowNode):
     loader = "customer"
+    reads: ClassVar[Mapping[str, Declared]] = {
+        "conversations": PageOf(CONVERSATION_ORDERINGS),
+        "appointments": PageOf(fixed=APPOINTMENTS_BY_START),
+    }
 
     id: relay.NodeID[str]
     pk: strawberry.Private[UUID]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gql.api.core.compiled import Source
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.files.types import File
@@ -17,4 +18,6 @@ class FileQueries:
     )
     def files(self, info: Info) -> Keyset[FileRow]:
         files = info.context.uow.files
-        return Keyset(FILES_NEWEST_FIRST, None, files.find, files.count, File.from_row)
+        return Keyset(
+            FILES_NEWEST_FIRST, None, files.find, files.count, File.from_row, Source("file")
+        )

@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from gql.api.conversations.types import CONVERSATION_ORDERINGS, Conversation, ConversationOrder
+from gql.api.core.compiled import Declared, PageOf
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.nodes import RowNode
@@ -55,6 +56,7 @@ class VoiceSettings:
 @strawberry.type(description="An assistant persona: its prompt, model and voice settings.")
 class Persona(RowNode):
     loader = "persona"
+    reads: ClassVar[Mapping[str, Declared]] = {"conversations": PageOf(CONVERSATION_ORDERINGS)}
     converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "ai_settings": AiSettings.from_json,
         "voice_settings": VoiceSettings.from_json,

@@ -15,6 +15,10 @@ from tests.factories import (
     post_messages,
 )
 
+# The loader path's batching; compiled reads (one statement per root field) are
+# tested in test_compiled.py.
+pytestmark = pytest.mark.loader_path
+
 MIDNIGHT = datetime(2031, 1, 1, tzinfo=UTC)
 NESTED = """{ personas(first: 100) { edges { node { name
   conversations(first: 10) { totalCount edges { node { title
