@@ -7,8 +7,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench import naive
 from bench.floor import run_floor
 from bench.load import run_wrk, wrk_path
+from bench.processes import Served, answers_get, free_port, running
 from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
@@ -117,16 +116,8 @@ async def prepare_database(options: BenchOptions, settings: Settings) -> float |
         await engine.dispose()
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
-def serving(app: str, settings: Settings) -> Iterator[str]:
+def serving(name: str, app: str, settings: Settings) -> Iterator[Served]:
     """Run ``app`` (an ASGI factory) under uvicorn: 1 worker, uvloop, httptools."""
     port = free_port()
     env = os.environ | {
@@ -139,32 +130,15 @@ def serving(app: str, settings: Settings) -> Iterator[str]:
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-    url = f"http://127.0.0.1:{port}/graphql"
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    """Poll ``url`` until it answers 200; raises RuntimeError if the server exits or
-    stays silent for 30 s."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer on {url}")
+    with running(
+        name,
+        command,
+        url=f"http://127.0.0.1:{port}/graphql",
+        ready=answers_get(f"http://127.0.0.1:{port}/healthz"),
+        env=env,
+        cwd=PROJECT_ROOT,
+    ) as served:
+        yield served
 
 
 def warm_up(url: str, jobs: list[Workload], token: str) -> None:
@@ -178,13 +152,16 @@ def warm_up(url: str, jobs: list[Workload], token: str) -> None:
 
 
 def load(
-    server: str, url: str, workload: Workload, token: str, statements: int, options: BenchOptions
+    server: Served, workload: Workload, token: str, statements: int, options: BenchOptions
 ) -> Measurement:
-    options.say(f"{workload.name}: {server}")
-    run = run_wrk(url, workload, token, connections=options.connections, seconds=options.seconds)
-    return Measurement(
-        workload.name, server, run.per_second, run.p50_ms, run.p99_ms, run.errors, statements
+    options.say(f"{workload.name}: {server.name}")
+    run = run_wrk(
+        server.url, workload, token, connections=options.connections, seconds=options.seconds
     )
+    return Measurement(
+        workload.name, server.name, run.per_second, run.p50_ms, run.p99_ms, run.errors,
+        statements,
+    )  # fmt: skip
 
 
 async def run_bench(options: BenchOptions) -> Report:
@@ -218,16 +195,16 @@ async def run_bench(options: BenchOptions) -> Report:
     # Workload by workload, every server in turn: reads all see the same rows,
     # and the writes (last) change nothing another server reads afterwards.
     with (
-        serving("gql.server.app:create_app", settings) as concierge,
-        serving("bench.naive:create_app", settings) as baseline,
+        serving("concierge", "gql.server.app:create_app", settings) as concierge,
+        serving("naive", "bench.naive:create_app", settings) as baseline,
     ):
         servers = {"concierge": concierge, "naive": baseline}
-        for url in servers.values():
-            warm_up(url, jobs, token)
+        for server in servers.values():
+            warm_up(server.url, jobs, token)
         for workload in jobs:
-            for server, url in servers.items():
+            for name, server in servers.items():
                 measurements.append(
-                    load(server, url, workload, token, statements[server, workload.name], options)
+                    load(server, workload, token, statements[name, workload.name], options)
                 )
             options.say(f"{workload.name}: floor")
             run = await run_floor(
