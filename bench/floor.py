@@ -11,7 +11,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,7 @@ import asyncpg
 import orjson
 from strawberry import relay
 
+from bench.usage import Meter, Usage
 from bench.workloads import Targets, global_id
 
 # The page first, through ix_conversations_owner_id_activity (owner, activity,
@@ -200,12 +201,20 @@ class FloorRun:
     p99_ms: float
     errors: int
     statements_per_request: float
+    usage: Usage = field(default_factory=Usage)
 
 
 async def run_floor(
-    dsn: str, targets: Targets, workload: str, *, connections: int, seconds: float
+    dsn: str,
+    targets: Targets,
+    workload: str,
+    *,
+    connections: int,
+    seconds: float,
+    meter: Meter | None = None,
 ) -> FloorRun:
-    """Drive one workload's handler with ``connections`` concurrent callers."""
+    """Drive one workload's handler with ``connections`` concurrent callers; ``meter``
+    reads the run's CPU while the pool's backends are still connected."""
     floor = Floor(targets)
     handler = floor.handler(workload)
     pool = await asyncpg.create_pool(dsn, min_size=connections, max_size=connections)
@@ -230,9 +239,12 @@ async def run_floor(
                     errors += 1
                 latencies.append(time.perf_counter() - started)
 
+        if meter is not None:
+            meter.start()
         started = time.perf_counter()
         await asyncio.gather(*(caller() for _ in range(connections)))
         elapsed = time.perf_counter() - started
+        usage = meter.stop(len(latencies)) if meter is not None else Usage()
     finally:
         await pool.close()
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
@@ -243,4 +255,5 @@ async def run_floor(
         p99_ms=quantiles[98] * 1000,
         errors=errors,
         statements_per_request=floor.statements / max(len(latencies), 1),
+        usage=usage,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.profile import ProfileSummary
+from bench.usage import Usage
 from bench.workloads import STATEMENT_TARGETS
 
 SERVERS = ("concierge", "naive", "floor")
@@ -21,6 +22,7 @@ class Measurement:
     p99_ms: float
     errors: int
     statements: float
+    usage: Usage = field(default_factory=Usage)
 
 
 @dataclass
@@ -60,8 +62,14 @@ class Report:
             " over loopback to uvicorn (1 worker, uvloop, httptools); the floor is timed"
             " in-process at the same concurrency.",
             "",
-            "| workload | server | req/s | p50 ms | p99 ms | errors | SQL/request |",
-            "|---|---|---:|---:|---:|---:|---:|",
+            "CPU ms/request: utime + stime over the run, divided by the requests served, of"
+            " the server process (the floor: the bench process, its load loop included) and"
+            " of PostgreSQL's backends for the benchmark's database. Peak RSS: the server's"
+            " VmHWM during the run. SQL/request: counted in process.",
+            "",
+            "| workload | server | req/s | p50 ms | p99 ms | errors | SQL/request "
+            "| server CPU ms/req | PostgreSQL CPU ms/req | peak RSS MB |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for workload in self.workloads():
             for server in SERVERS:
@@ -69,7 +77,9 @@ class Report:
                 if m is not None:
                     lines.append(
                         f"| {workload} | {server} | {m.per_second:,.0f} | {m.p50_ms:.2f} "
-                        f"| {m.p99_ms:.2f} | {m.errors} | {m.statements:g} |"
+                        f"| {m.p99_ms:.2f} | {m.errors} | {m.statements:g} "
+                        f"| {_ms(m.usage.server_cpu_ms)} | {_ms(m.usage.postgres_cpu_ms)} "
+                        f"| {_mb(m.usage.peak_rss_mb)} |"
                     )
         lines += [
             "",
@@ -129,6 +139,14 @@ def describe_machine() -> str:
 
 def _x(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}x"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
 
 
 def _yes(ok: bool) -> str:

@@ -24,6 +24,7 @@ from bench.processes import Served, answers_get, free_port, running
 from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
+from bench.usage import Meter
 from bench.workloads import Targets, Workload, find_targets, workloads
 from gql.auth.tokens import issue_token
 from gql.cli import DEMO_PASSWORD
@@ -152,15 +153,39 @@ def warm_up(url: str, jobs: list[Workload], token: str) -> None:
 
 
 def load(
-    server: Served, workload: Workload, token: str, statements: int, options: BenchOptions
+    server: Served,
+    workload: Workload,
+    token: str,
+    statements: float,
+    options: BenchOptions,
+    database: str,
 ) -> Measurement:
+    """One timed wrk run of ``workload`` against ``server``, with its CPU and memory."""
     options.say(f"{workload.name}: {server.name}")
+    meter = Meter(server.pid, database)
+    meter.start()
     run = run_wrk(
         server.url, workload, token, connections=options.connections, seconds=options.seconds
     )
+    usage = meter.stop(run.requests)
     return Measurement(
         workload.name, server.name, run.per_second, run.p50_ms, run.p99_ms, run.errors,
-        statements,
+        statements, usage,
+    )  # fmt: skip
+
+
+async def load_floor(
+    dsn: str, targets: Targets, workload: str, options: BenchOptions, database: str
+) -> Measurement:
+    """The floor's timed run of ``workload``; its CPU is the bench process's own."""
+    options.say(f"{workload}: floor")
+    run = await run_floor(
+        dsn, targets, workload, connections=options.connections, seconds=options.seconds,
+        meter=Meter(os.getpid(), database, rss=False),
+    )  # fmt: skip
+    return Measurement(
+        workload, "floor", run.requests / run.seconds, run.p50_ms, run.p99_ms, run.errors,
+        run.statements_per_request, run.usage,
     )  # fmt: skip
 
 
@@ -191,6 +216,7 @@ async def run_bench(options: BenchOptions) -> Report:
         await engine.dispose()
 
     dsn = settings.database.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    database = settings.database.url.database or ""
     measurements: list[Measurement] = []
     # Workload by workload, every server in turn: reads all see the same rows,
     # and the writes (last) change nothing another server reads afterwards.
@@ -203,20 +229,9 @@ async def run_bench(options: BenchOptions) -> Report:
             warm_up(server.url, jobs, token)
         for workload in jobs:
             for name, server in servers.items():
-                measurements.append(
-                    load(server, workload, token, statements[name, workload.name], options)
-                )
-            options.say(f"{workload.name}: floor")
-            run = await run_floor(
-                dsn, targets, workload.name, connections=options.connections,
-                seconds=options.seconds,
-            )  # fmt: skip
-            measurements.append(
-                Measurement(
-                    workload.name, "floor", run.requests / run.seconds, run.p50_ms, run.p99_ms,
-                    run.errors, run.statements_per_request,
-                )
-            )  # fmt: skip
+                count = statements[name, workload.name]
+                measurements.append(load(server, workload, token, count, options, database))
+            measurements.append(await load_floor(dsn, targets, workload.name, options, database))
     report = Report(
         dataset=f"{options.size} (seed {options.seed})",
         connections=options.connections,

@@ -39,6 +39,9 @@ async def test_the_benchmark_runs_end_to_end_and_meets_its_statement_targets(tmp
             assert measured.errors == 0, measured
             assert measured.p99_ms >= measured.p50_ms > 0, measured
             assert measured.statements >= 1, measured
+            assert measured.usage.server_cpu_ms, measured
+            assert measured.usage.postgres_cpu_ms, measured
+            assert (measured.usage.peak_rss_mb is None) == (server == "floor"), measured
     for workload, target in STATEMENT_TARGETS.items():
         concierge = report.find(workload, "concierge")
         naive = report.find(workload, "naive")
@@ -46,7 +49,17 @@ async def test_the_benchmark_runs_end_to_end_and_meets_its_statement_targets(tmp
         assert concierge.statements <= target, concierge
         assert naive.statements > concierge.statements or workload == "by-id"
     markdown = report.markdown()
-    for column in ("req/s", "p50 ms", "p99 ms", "errors", "SQL/request", "Concierge/naive"):
+    for column in (
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "SQL/request",
+        "server CPU ms/req",
+        "PostgreSQL CPU ms/req",
+        "peak RSS MB",
+        "Concierge/naive",
+    ):
         assert column in markdown
     assert report.profile is not None and report.profile.by_package
     assert _results_written_to(tmp_path) == [markdown]
