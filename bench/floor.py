@@ -99,6 +99,8 @@ INSERT INTO messages (id, created_at, updated_at, conversation_id, role, content
 VALUES ($1, $3, $3, $5, 'user', $6, '{}'), ($2, $4, $4, $5, 'assistant', $7, '{}')"""
 
 Handler = Callable[[asyncpg.Connection, int], Awaitable[bytes]]
+# The workloads the floor answers (Apollo's variants read the same rows as these).
+FLOOR_WORKLOADS = ("inbox", "deep", "by-id", "write")
 
 
 def _response(data: dict[str, Any]) -> bytes:

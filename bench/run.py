@@ -15,17 +15,17 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import naive
-from bench.floor import run_floor
+from bench.floor import FLOOR_WORKLOADS, run_floor
 from bench.load import run_wrk, wrk_path
 from bench.processes import Served, answers_get, free_port, running
 from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
 from bench.usage import Meter
-from bench.workloads import Targets, Workload, find_targets, workloads
+from bench.workloads import APOLLO_VARIANTS, Targets, Workload, find_targets, workloads
 from gql.auth.tokens import issue_token
 from gql.cli import DEMO_PASSWORD
 from gql.server.app import create_app
@@ -152,6 +152,17 @@ def warm_up(url: str, jobs: list[Workload], token: str) -> None:
                 check_response(workload.name, response)
 
 
+def plan(targets: Targets) -> dict[str, list[Workload]]:
+    """Which workloads each server runs: the naive baseline skips the Apollo
+    variants (what they add is Concierge's concern, and the baseline's runs are
+    the slowest)."""
+    ours = workloads(targets)
+    return {
+        "concierge": ours,
+        "naive": [job for job in ours if job.name not in APOLLO_VARIANTS],
+    }
+
+
 def load(
     server: Served,
     workload: Workload,
@@ -189,6 +200,19 @@ async def load_floor(
     )  # fmt: skip
 
 
+async def count_in_process(
+    settings: Settings, engine: AsyncEngine, jobs: dict[str, list[Workload]], token: str
+) -> dict[tuple[str, str], float]:
+    """Statements per request of Concierge and the naive baseline, on their engine."""
+    statements: dict[tuple[str, str], float] = {}
+    for server, factory in (("concierge", create_app), ("naive", naive.create_app)):
+        for workload in jobs[server]:
+            statements[server, workload.name] = await count_statements(
+                factory, settings, engine, workload, token
+            )
+    return statements
+
+
 async def run_bench(options: BenchOptions) -> Report:
     """The whole benchmark; returns the report (also written to ``options.output``)."""
     wrk_path()
@@ -198,17 +222,12 @@ async def run_bench(options: BenchOptions) -> Report:
     try:
         targets: Targets = await find_targets(engine)
         token = issue_token(User(id=targets.operator_id), settings)
-        jobs = workloads(targets)
-        statements: dict[tuple[str, str], int] = {}
-        for server, factory in (("concierge", create_app), ("naive", naive.create_app)):
-            for workload in jobs:
-                statements[server, workload.name] = await count_statements(
-                    factory, settings, engine, workload, token
-                )
+        jobs = plan(targets)
+        statements = await count_in_process(settings, engine, jobs, token)
         profile = None
         if options.profile:
             options.say("profiling the deep workload")
-            deep = next(job for job in jobs if job.name == "deep")
+            deep = next(job for job in jobs["concierge"] if job.name == "deep")
             profile = await profile_requests(
                 create_app(settings, engine), deep, token, requests=options.profile_requests
             )
@@ -225,13 +244,19 @@ async def run_bench(options: BenchOptions) -> Report:
         serving("naive", "bench.naive:create_app", settings) as baseline,
     ):
         servers = {"concierge": concierge, "naive": baseline}
-        for server in servers.values():
-            warm_up(server.url, jobs, token)
-        for workload in jobs:
+        for name, server in servers.items():
+            warm_up(server.url, jobs[name], token)
+        for workload in jobs["concierge"]:
             for name, server in servers.items():
-                count = statements[name, workload.name]
-                measurements.append(load(server, workload, token, count, options, database))
-            measurements.append(await load_floor(dsn, targets, workload.name, options, database))
+                job = next((job for job in jobs[name] if job.name == workload.name), None)
+                if job is not None:
+                    measurements.append(
+                        load(server, job, token, statements[name, job.name], options, database)
+                    )
+            if workload.name in FLOOR_WORKLOADS:
+                measurements.append(
+                    await load_floor(dsn, targets, workload.name, options, database)
+                )
     report = Report(
         dataset=f"{options.size} (seed {options.seed})",
         connections=options.connections,
