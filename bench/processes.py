@@ -1,8 +1,8 @@
 """Servers under load as child processes: start one, wait until it answers, stop it.
 
 Every server the benchmark drives (Concierge and the naive baseline under
-uvicorn) runs as its own process, so wrk measures the HTTP path and the
-process's own resources can be told apart from the rest.
+uvicorn, PostGraphile under node) runs as its own process, so wrk measures
+the HTTP path and /proc can tell its CPU and memory apart from the rest.
 """
 
 from __future__ import annotations
@@ -42,6 +42,17 @@ def answers_get(url: str) -> Callable[[], bool]:
 
     def probe() -> bool:
         return httpx.get(url, timeout=1).status_code == 200
+
+    return probe
+
+
+def answers_graphql(url: str) -> Callable[[], bool]:
+    """A readiness probe for servers without a health endpoint: the GraphQL
+    endpoint itself answers ``{ __typename }``."""
+
+    def probe() -> bool:
+        response = httpx.post(url, json={"query": "{ __typename }"}, timeout=1)
+        return response.status_code == 200 and "errors" not in response.json()
 
     return probe
 

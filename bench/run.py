@@ -1,5 +1,6 @@
 """`python -m bench` (or `make bench`): seed PostgreSQL, serve Concierge and the
-naive baseline with uvicorn, load both with wrk, time the floor, report."""
+naive baseline with uvicorn and PostGraphile with node, load each with wrk, time
+the floor, report."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import httpx
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench import naive
+from bench import naive, peer
 from bench.floor import FLOOR_WORKLOADS, run_floor
 from bench.load import run_wrk, wrk_path
 from bench.processes import Served, answers_get, free_port, running
@@ -25,7 +26,14 @@ from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
 from bench.usage import Meter
-from bench.workloads import APOLLO_VARIANTS, Targets, Workload, find_targets, workloads
+from bench.workloads import (
+    APOLLO_VARIANTS,
+    Targets,
+    Workload,
+    find_targets,
+    postgraphile_workloads,
+    workloads,
+)
 from gql.auth.tokens import issue_token
 from gql.cli import DEMO_PASSWORD
 from gql.server.app import create_app
@@ -142,24 +150,29 @@ def serving(name: str, app: str, settings: Settings) -> Iterator[Served]:
         yield served
 
 
-def warm_up(url: str, jobs: list[Workload], token: str) -> None:
-    """A few requests of every workload, failing loudly if a server answers with errors."""
+def warm_up(url: str, jobs: list[Workload], token: str, seconds: float) -> None:
+    """Every workload for at least 5 requests and ``seconds``, failing loudly if a
+    server answers with errors. The time lets node's JIT compiler reach its
+    steady state too, as Python's caches reach theirs in a few requests."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     with httpx.Client(timeout=30) as client:
         for workload in jobs:
-            for _ in range(5):
-                response = client.post(url, content=workload.bodies[0], headers=headers)
-                check_response(workload.name, response)
+            sent, until = 0, time.monotonic() + seconds
+            while sent < 5 or time.monotonic() < until:
+                body = workload.bodies[sent % len(workload.bodies)]
+                check_response(workload.name, client.post(url, content=body, headers=headers))
+                sent += 1
 
 
 def plan(targets: Targets) -> dict[str, list[Workload]]:
-    """Which workloads each server runs: the naive baseline skips the Apollo
-    variants (what they add is Concierge's concern, and the baseline's runs are
-    the slowest)."""
+    """Which workloads each server runs, in its own documents: the naive baseline
+    skips the Apollo variants (what they add is Concierge's and PostGraphile's
+    concern, and the baseline's runs are the slowest) and PostGraphile the write."""
     ours = workloads(targets)
     return {
         "concierge": ours,
         "naive": [job for job in ours if job.name not in APOLLO_VARIANTS],
+        "postgraphile": postgraphile_workloads(targets),
     }
 
 
@@ -216,6 +229,7 @@ async def count_in_process(
 async def run_bench(options: BenchOptions) -> Report:
     """The whole benchmark; returns the report (also written to ``options.output``)."""
     wrk_path()
+    peer.ensure_installed(options.say)
     settings = bench_settings(options)
     loaded = await prepare_database(options, settings)
     engine = create_engine(settings)
@@ -236,16 +250,20 @@ async def run_bench(options: BenchOptions) -> Report:
 
     dsn = settings.database.url.set(drivername="postgresql").render_as_string(hide_password=False)
     database = settings.database.url.database or ""
+    options.say("counting PostGraphile's statements on the wire")
+    for name, count in peer.count_statements(dsn, jobs["postgraphile"]).items():
+        statements["postgraphile", name] = count
     measurements: list[Measurement] = []
     # Workload by workload, every server in turn: reads all see the same rows,
     # and the writes (last) change nothing another server reads afterwards.
     with (
         serving("concierge", "gql.server.app:create_app", settings) as concierge,
         serving("naive", "bench.naive:create_app", settings) as baseline,
+        peer.serving(dsn) as postgraphile,
     ):
-        servers = {"concierge": concierge, "naive": baseline}
+        servers = {"concierge": concierge, "naive": baseline, "postgraphile": postgraphile}
         for name, server in servers.items():
-            warm_up(server.url, jobs[name], token)
+            warm_up(server.url, jobs[name], token, seconds=min(1.0, options.seconds / 10))
         for workload in jobs["concierge"]:
             for name, server in servers.items():
                 job = next((job for job in jobs[name] if job.name == workload.name), None)
