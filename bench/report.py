@@ -76,7 +76,8 @@ class Report:
             " over loopback to uvicorn (1 worker, uvloop, httptools) for Concierge and the"
             " naive baseline, and to PostGraphile 5 (library mode, Amber preset, grafserv on"
             " node:http, 1 process, Node 24); the floor is timed in-process at the same"
-            " concurrency.",
+            " concurrency. Every server answered each workload with the same rows before"
+            " anything was timed.",
             "",
             "CPU ms/request: utime + stime over the run, divided by the requests served, of"
             " the server process (the floor: the bench process, its load loop included) and"

@@ -1,6 +1,6 @@
 """`python -m bench` (or `make bench`): seed PostgreSQL, serve Concierge and the
-naive baseline with uvicorn and PostGraphile with node, load each with wrk, time
-the floor, report."""
+naive baseline with uvicorn and PostGraphile with node, check that they answer
+with the same rows, load each with wrk, time the floor, report."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import naive, peer
+from bench.equivalence import check_equivalence
 from bench.floor import FLOOR_WORKLOADS, run_floor
 from bench.load import run_wrk, wrk_path
 from bench.processes import Served, answers_get, free_port, running
@@ -264,6 +265,8 @@ async def run_bench(options: BenchOptions) -> Report:
         servers = {"concierge": concierge, "naive": baseline, "postgraphile": postgraphile}
         for name, server in servers.items():
             warm_up(server.url, jobs[name], token, seconds=min(1.0, options.seconds / 10))
+        options.say("checking that every server answers with the same rows")
+        await check_equivalence(servers, jobs, token, dsn, targets)
         for workload in jobs["concierge"]:
             for name, server in servers.items():
                 job = next((job for job in jobs[name] if job.name == workload.name), None)

@@ -2,7 +2,8 @@
 
 Concierge and the naive baseline share a schema and so the documents; PostGraphile
 gets the same reads written in its schema (owner scoping as a ``condition``,
-orders spelled out), so that every server answers with the same rows. The ``-apollo``
+orders spelled out), so that every server answers with the same rows (the
+equivalence check compares them before anything is timed). The ``-apollo``
 variants are what Apollo Client and Relay dashboards send: ``__typename`` in
 every selection set below the root and the selections as named fragments.
 """

@@ -25,6 +25,8 @@ def _runs(workload: str, server: str) -> bool:
 async def test_the_benchmark_runs_end_to_end_and_meets_its_statement_targets(tmp_path: Path):
     name, url = await _create_postgres_database()
     try:
+        # run_bench checks that every server answers with the same rows before
+        # it times anything, and raises if they differ.
         report = await run_bench(
             BenchOptions(
                 database_url=url,
