@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres chromium wrk bench lint schema clean check
+.PHONY: install test run serve postgres chromium wrk npm postgraphile bench lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -24,12 +24,21 @@ chromium:
 wrk:
 	bash .ci/ensure-wrk
 
-test: install postgres chromium wrk
+npm:
+	bash .ci/ensure-npm
+
+# PostGraphile, the benchmark's peer, from the npm registry into bench/postgraphile/
+# (npm ci of its lock; nothing to do when that lock is installed already).
+postgraphile: install npm
+	$(BIN)/python -m bench.peer
+
+test: install postgres chromium wrk postgraphile
 	$(BIN)/python -m pytest
 
 # The benchmark (README, "Benchmark"): seeds the concierge_bench database, then
-# loads Concierge, the naive baseline and the floor; results go to bench/results/.
-bench: install postgres wrk
+# loads Concierge, the naive baseline, PostGraphile and the floor; results go to
+# bench/results/.
+bench: install postgres wrk postgraphile
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 run serve: install

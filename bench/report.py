@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.profile import ProfileSummary
-from bench.workloads import STATEMENT_TARGETS
+from bench.usage import Usage
+from bench.workloads import APOLLO_VARIANTS, STATEMENT_TARGETS
 
-SERVERS = ("concierge", "naive", "floor")
+SERVERS = ("concierge", "naive", "postgraphile", "floor")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,14 @@ class Measurement:
     p99_ms: float
     errors: int
     statements: float
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def cpu_ms(self) -> float | None:
+        """Server and PostgreSQL CPU per request: what a request costs the machine."""
+        if self.usage.server_cpu_ms is None or self.usage.postgres_cpu_ms is None:
+            return None
+        return self.usage.server_cpu_ms + self.usage.postgres_cpu_ms
 
 
 @dataclass
@@ -50,6 +59,13 @@ class Report:
             return None
         return ours.per_second / theirs.per_second
 
+    def cpu_ratio(self, workload: str, other: str) -> float | None:
+        """Concierge's CPU per request (server + PostgreSQL) over ``other``'s."""
+        ours, theirs = self.find(workload, "concierge"), self.find(workload, other)
+        if ours is None or theirs is None or ours.cpu_ms is None or not theirs.cpu_ms:
+            return None
+        return ours.cpu_ms / theirs.cpu_ms
+
     def markdown(self) -> str:
         lines = [
             f"# Concierge benchmark, {self.finished_at:%Y-%m-%d %H:%M} UTC",
@@ -57,11 +73,21 @@ class Report:
             f"Machine: {self.machine}. Dataset: {self.dataset}"
             + (f" (loaded in {self.loaded_seconds:.1f} s)" if self.loaded_seconds else "")
             + f". Load: wrk, {self.connections} connections x {self.seconds:g} s per workload"
-            " over loopback to uvicorn (1 worker, uvloop, httptools); the floor is timed"
-            " in-process at the same concurrency.",
+            " over loopback to uvicorn (1 worker, uvloop, httptools) for Concierge and the"
+            " naive baseline, and to PostGraphile 5 (library mode, Amber preset, grafserv on"
+            " node:http, 1 process, Node 24); the floor is timed in-process at the same"
+            " concurrency. Every server answered each workload with the same rows before"
+            " anything was timed.",
             "",
-            "| workload | server | req/s | p50 ms | p99 ms | errors | SQL/request |",
-            "|---|---|---:|---:|---:|---:|---:|",
+            "CPU ms/request: utime + stime over the run, divided by the requests served, of"
+            " the server process (the floor: the bench process, its load loop included) and"
+            " of PostgreSQL's backends for the benchmark's database. Peak RSS: the server's"
+            " VmHWM during the run. SQL/request: Concierge and the naive baseline counted in"
+            " process, PostGraphile on the wire (Query and Execute messages through a proxy).",
+            "",
+            "| workload | server | req/s | p50 ms | p99 ms | errors | SQL/request "
+            "| server CPU ms/req | PostgreSQL CPU ms/req | peak RSS MB |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for workload in self.workloads():
             for server in SERVERS:
@@ -69,27 +95,48 @@ class Report:
                 if m is not None:
                     lines.append(
                         f"| {workload} | {server} | {m.per_second:,.0f} | {m.p50_ms:.2f} "
-                        f"| {m.p99_ms:.2f} | {m.errors} | {m.statements:g} |"
+                        f"| {m.p99_ms:.2f} | {m.errors} | {m.statements:g} "
+                        f"| {_ms(m.usage.server_cpu_ms)} | {_ms(m.usage.postgres_cpu_ms)} "
+                        f"| {_mb(m.usage.peak_rss_mb)} |"
                     )
         lines += [
             "",
-            "| workload | Concierge/naive (req/s) | Concierge/floor (req/s) "
+            "| workload | Concierge/PostGraphile (req/s) | Concierge/PostGraphile (CPU/req) "
+            "| Concierge/naive (req/s) | Concierge/floor (req/s) "
             "| floor time / Concierge time | SQL target | met |",
-            "|---|---:|---:|---:|---:|---|",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for workload in self.workloads():
             naive, floor = self.ratio(workload, "naive"), self.ratio(workload, "floor")
+            peer = self.ratio(workload, "postgraphile")
             ours = self.find(workload, "concierge")
             target = STATEMENT_TARGETS.get(workload)
             met = "" if target is None or ours is None else _yes(ours.statements <= target)
             lines.append(
-                f"| {workload} | {_x(naive)} | {_x(floor)} "
+                f"| {workload} | {_x(peer)} | {_x(self.cpu_ratio(workload, 'postgraphile'))} "
+                f"| {_x(naive)} | {_x(floor)} "
                 f"| {_x(1 / floor if floor else None)} | {target or '-'} | {met} |"
             )
-        lines += ["", *self.targets()]
+        lines += ["", *self.apollo(), "", *self.targets()]
         if self.profile is not None:
             lines += ["", *profile_section(self.profile)]
         return "\n".join(lines) + "\n"
+
+    def apollo(self) -> list[str]:
+        """What Apollo's additions (``__typename`` everywhere, named fragments) cost
+        each server: a variant's throughput over its plain workload's."""
+        lines = [
+            "| Apollo variant / plain (req/s) | concierge | postgraphile |",
+            "|---|---:|---:|",
+        ]
+        for variant, plain in APOLLO_VARIANTS.items():
+            shares = []
+            for server in ("concierge", "postgraphile"):
+                a, b = self.find(variant, server), self.find(plain, server)
+                share = a.per_second / b.per_second if a and b and b.per_second else None
+                shares.append(_x(share))
+            lines.append(f"| {variant} / {plain} | {shares[0]} | {shares[1]} |")
+        return lines
 
     def targets(self) -> list[str]:
         found = ["Targets of the issue:", ""]
@@ -102,6 +149,13 @@ class Report:
                 found.append(
                     f"- {workload}: within 3x of the floor: {_yes(slower <= 3)}"
                     f" (Concierge takes {slower:.1f}x the floor's time per request)"
+                )
+        for workload in self.workloads():
+            peer = self.ratio(workload, "postgraphile")
+            if peer is not None:
+                found.append(
+                    f"- {workload}: at PostGraphile's speed (>= 1x its req/s):"
+                    f" {_yes(peer >= 1)} ({_x(peer)})"
                 )
         return found
 
@@ -128,7 +182,18 @@ def describe_machine() -> str:
 
 
 def _x(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}x"
+    """A ratio with two significant digits below 1 (0.12x), one decimal above."""
+    if value is None:
+        return "-"
+    return f"{value:.2f}x" if value < 1 else f"{value:.1f}x"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
 
 
 def _yes(ok: bool) -> str:

@@ -1,5 +1,6 @@
 """`python -m bench` (or `make bench`): seed PostgreSQL, serve Concierge and the
-naive baseline with uvicorn, load both with wrk, time the floor, report."""
+naive baseline with uvicorn and PostGraphile with node, check that they answer
+with the same rows, load each with wrk, time the floor, report."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,15 +16,25 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench import naive
-from bench.floor import run_floor
+from bench import naive, peer
+from bench.equivalence import check_equivalence
+from bench.floor import FLOOR_WORKLOADS, run_floor
 from bench.load import run_wrk, wrk_path
+from bench.processes import Served, answers_get, free_port, running
 from bench.profile import profile_requests
 from bench.report import Measurement, Report, describe_machine
 from bench.statements import check_response, count_statements
-from bench.workloads import Targets, Workload, find_targets, workloads
+from bench.usage import Meter
+from bench.workloads import (
+    APOLLO_VARIANTS,
+    Targets,
+    Workload,
+    find_targets,
+    postgraphile_workloads,
+    workloads,
+)
 from gql.auth.tokens import issue_token
 from gql.cli import DEMO_PASSWORD
 from gql.server.app import create_app
@@ -117,16 +126,8 @@ async def prepare_database(options: BenchOptions, settings: Settings) -> float |
         await engine.dispose()
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
-def serving(app: str, settings: Settings) -> Iterator[str]:
+def serving(name: str, app: str, settings: Settings) -> Iterator[Served]:
     """Run ``app`` (an ASGI factory) under uvicorn: 1 worker, uvloop, httptools."""
     port = free_port()
     env = os.environ | {
@@ -139,74 +140,109 @@ def serving(app: str, settings: Settings) -> Iterator[str]:
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-    url = f"http://127.0.0.1:{port}/graphql"
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with running(
+        name,
+        command,
+        url=f"http://127.0.0.1:{port}/graphql",
+        ready=answers_get(f"http://127.0.0.1:{port}/healthz"),
+        env=env,
+        cwd=PROJECT_ROOT,
+    ) as served:
+        yield served
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    """Poll ``url`` until it answers 200; raises RuntimeError if the server exits or
-    stays silent for 30 s."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer on {url}")
-
-
-def warm_up(url: str, jobs: list[Workload], token: str) -> None:
-    """A few requests of every workload, failing loudly if a server answers with errors."""
+def warm_up(url: str, jobs: list[Workload], token: str, seconds: float) -> None:
+    """Every workload for at least 5 requests and ``seconds``, failing loudly if a
+    server answers with errors. The time lets node's JIT compiler reach its
+    steady state too, as Python's caches reach theirs in a few requests."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     with httpx.Client(timeout=30) as client:
         for workload in jobs:
-            for _ in range(5):
-                response = client.post(url, content=workload.bodies[0], headers=headers)
-                check_response(workload.name, response)
+            sent, until = 0, time.monotonic() + seconds
+            while sent < 5 or time.monotonic() < until:
+                body = workload.bodies[sent % len(workload.bodies)]
+                check_response(workload.name, client.post(url, content=body, headers=headers))
+                sent += 1
+
+
+def plan(targets: Targets) -> dict[str, list[Workload]]:
+    """Which workloads each server runs, in its own documents: the naive baseline
+    skips the Apollo variants (what they add is Concierge's and PostGraphile's
+    concern, and the baseline's runs are the slowest) and PostGraphile the write."""
+    ours = workloads(targets)
+    return {
+        "concierge": ours,
+        "naive": [job for job in ours if job.name not in APOLLO_VARIANTS],
+        "postgraphile": postgraphile_workloads(targets),
+    }
 
 
 def load(
-    server: str, url: str, workload: Workload, token: str, statements: int, options: BenchOptions
+    server: Served,
+    workload: Workload,
+    token: str,
+    statements: float,
+    options: BenchOptions,
+    database: str,
 ) -> Measurement:
-    options.say(f"{workload.name}: {server}")
-    run = run_wrk(url, workload, token, connections=options.connections, seconds=options.seconds)
-    return Measurement(
-        workload.name, server, run.per_second, run.p50_ms, run.p99_ms, run.errors, statements
+    """One timed wrk run of ``workload`` against ``server``, with its CPU and memory."""
+    options.say(f"{workload.name}: {server.name}")
+    meter = Meter(server.pid, database)
+    meter.start()
+    run = run_wrk(
+        server.url, workload, token, connections=options.connections, seconds=options.seconds
     )
+    usage = meter.stop(run.requests)
+    return Measurement(
+        workload.name, server.name, run.per_second, run.p50_ms, run.p99_ms, run.errors,
+        statements, usage,
+    )  # fmt: skip
+
+
+async def load_floor(
+    dsn: str, targets: Targets, workload: str, options: BenchOptions, database: str
+) -> Measurement:
+    """The floor's timed run of ``workload``; its CPU is the bench process's own."""
+    options.say(f"{workload}: floor")
+    run = await run_floor(
+        dsn, targets, workload, connections=options.connections, seconds=options.seconds,
+        meter=Meter(os.getpid(), database, rss=False),
+    )  # fmt: skip
+    return Measurement(
+        workload, "floor", run.requests / run.seconds, run.p50_ms, run.p99_ms, run.errors,
+        run.statements_per_request, run.usage,
+    )  # fmt: skip
+
+
+async def count_in_process(
+    settings: Settings, engine: AsyncEngine, jobs: dict[str, list[Workload]], token: str
+) -> dict[tuple[str, str], float]:
+    """Statements per request of Concierge and the naive baseline, on their engine."""
+    statements: dict[tuple[str, str], float] = {}
+    for server, factory in (("concierge", create_app), ("naive", naive.create_app)):
+        for workload in jobs[server]:
+            statements[server, workload.name] = await count_statements(
+                factory, settings, engine, workload, token
+            )
+    return statements
 
 
 async def run_bench(options: BenchOptions) -> Report:
     """The whole benchmark; returns the report (also written to ``options.output``)."""
     wrk_path()
+    peer.ensure_installed(options.say)
     settings = bench_settings(options)
     loaded = await prepare_database(options, settings)
     engine = create_engine(settings)
     try:
         targets: Targets = await find_targets(engine)
         token = issue_token(User(id=targets.operator_id), settings)
-        jobs = workloads(targets)
-        statements: dict[tuple[str, str], int] = {}
-        for server, factory in (("concierge", create_app), ("naive", naive.create_app)):
-            for workload in jobs:
-                statements[server, workload.name] = await count_statements(
-                    factory, settings, engine, workload, token
-                )
+        jobs = plan(targets)
+        statements = await count_in_process(settings, engine, jobs, token)
         profile = None
         if options.profile:
             options.say("profiling the deep workload")
-            deep = next(job for job in jobs if job.name == "deep")
+            deep = next(job for job in jobs["concierge"] if job.name == "deep")
             profile = await profile_requests(
                 create_app(settings, engine), deep, token, requests=options.profile_requests
             )
@@ -214,32 +250,34 @@ async def run_bench(options: BenchOptions) -> Report:
         await engine.dispose()
 
     dsn = settings.database.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    database = settings.database.url.database or ""
+    options.say("counting PostGraphile's statements on the wire")
+    for name, count in peer.count_statements(dsn, jobs["postgraphile"]).items():
+        statements["postgraphile", name] = count
     measurements: list[Measurement] = []
     # Workload by workload, every server in turn: reads all see the same rows,
     # and the writes (last) change nothing another server reads afterwards.
     with (
-        serving("gql.server.app:create_app", settings) as concierge,
-        serving("bench.naive:create_app", settings) as baseline,
+        serving("concierge", "gql.server.app:create_app", settings) as concierge,
+        serving("naive", "bench.naive:create_app", settings) as baseline,
+        peer.serving(dsn) as postgraphile,
     ):
-        servers = {"concierge": concierge, "naive": baseline}
-        for url in servers.values():
-            warm_up(url, jobs, token)
-        for workload in jobs:
-            for server, url in servers.items():
+        servers = {"concierge": concierge, "naive": baseline, "postgraphile": postgraphile}
+        for name, server in servers.items():
+            warm_up(server.url, jobs[name], token, seconds=min(1.0, options.seconds / 10))
+        options.say("checking that every server answers with the same rows")
+        await check_equivalence(servers, jobs, token, dsn, targets)
+        for workload in jobs["concierge"]:
+            for name, server in servers.items():
+                job = next((job for job in jobs[name] if job.name == workload.name), None)
+                if job is not None:
+                    measurements.append(
+                        load(server, job, token, statements[name, job.name], options, database)
+                    )
+            if workload.name in FLOOR_WORKLOADS:
                 measurements.append(
-                    load(server, url, workload, token, statements[server, workload.name], options)
+                    await load_floor(dsn, targets, workload.name, options, database)
                 )
-            options.say(f"{workload.name}: floor")
-            run = await run_floor(
-                dsn, targets, workload.name, connections=options.connections,
-                seconds=options.seconds,
-            )  # fmt: skip
-            measurements.append(
-                Measurement(
-                    workload.name, "floor", run.requests / run.seconds, run.p50_ms, run.p99_ms,
-                    run.errors, run.statements_per_request,
-                )
-            )  # fmt: skip
     report = Report(
         dataset=f"{options.size} (seed {options.seed})",
         connections=options.connections,

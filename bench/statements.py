@@ -17,6 +17,11 @@ _BOOKKEEPING = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)
 AppFactory = Callable[..., Any]
 
 
+def is_bookkeeping(statement: str) -> bool:
+    """Transaction and connection housekeeping, which no count of reads includes."""
+    return _BOOKKEEPING.match(statement) is not None
+
+
 async def count_statements(
     create_app: AppFactory, settings: Any, engine: AsyncEngine, workload: Workload, token: str
 ) -> int:
@@ -25,7 +30,7 @@ async def count_statements(
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not _BOOKKEEPING.match(statement):
+        if not is_bookkeeping(statement):
             seen.append(statement)
 
     transport = httpx.ASGITransport(app=app)

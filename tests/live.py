@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import free_port, wait_until_up
+from bench.processes import answers_get, free_port, wait_until_up
 
 __all__ = ["free_port", "serving"]
 
@@ -26,7 +26,7 @@ def serving(
     base = f"http://127.0.0.1:{port}"
     try:
         try:
-            wait_until_up(f"{base}/healthz", server)
+            wait_until_up(command[0], answers_get(f"{base}/healthz"), server)
         except RuntimeError as error:
             pytest.fail(f"{error}:\n{log_path.read_text()}")
         yield base
