@@ -48,12 +48,25 @@ class SessionGate:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._lock = asyncio.Lock()
+        self.read_only = False
+        self._autocommit_pending = False
+
+    def only_read(self) -> None:
+        """Read without a transaction from now on (see :meth:`UnitOfWork.only_read`)."""
+        self.read_only = True
+        self._autocommit_pending = self.dialect == "postgresql"
 
     @contextlib.asynccontextmanager
     async def _exclusive(self) -> AsyncIterator[None]:
         """The session to oneself, with driver errors translated to domain errors."""
         async with self._lock:
             try:
+                if self._autocommit_pending:
+                    self._autocommit_pending = False
+                    if not self.session.in_transaction():
+                        await self.session.connection(
+                            execution_options={"isolation_level": "AUTOCOMMIT"}
+                        )
                 yield
             except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError) as error:
                 raise (translate(error) or PersistenceError(str(error))) from error
@@ -94,6 +107,8 @@ class SessionGate:
             await self.session.flush()
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise PersistenceError("a unit of work that only reads cannot commit")
         try:
             async with self._exclusive():
                 await self.session.commit()
@@ -108,6 +123,8 @@ class SessionGate:
     async def begin_writing(self) -> None:
         """Start the transaction a write needs. SQLite takes its write lock now,
         so a unit that read first cannot lose the upgrade race to another writer."""
+        if self.read_only:
+            raise PersistenceError("a unit of work that only reads cannot write")
         if self.dialect != "sqlite":
             return
         async with self._exclusive():
