@@ -11,21 +11,21 @@ from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnElement,
     Select,
     Uuid,
+    any_,
     bindparam,
-    column,
     func,
     select,
     true,
-    values,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, Values
+from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, TableValuedAlias
 from sqlalchemy.sql.visitors import iterate
 
 from persistence.errors import NotFound, PersistenceError, translate
@@ -224,7 +224,7 @@ class Repository(Generic[M]):
         """Rows for ``ids`` in the same order, ``None`` where missing or not visible."""
         if not ids:
             return []
-        rows = await self._gate.scalars(self._select(self.model.id.in_(set(ids))))
+        rows = await self._gate.scalars(self._select(self._among(self.model.id, ids)))
         by_id = {row.id: row for row in rows}
         return [by_id.get(id_) for id_ in ids]
 
@@ -309,6 +309,16 @@ class Repository(Generic[M]):
                 children.sort(key=ordering.key, reverse=backwards)
         return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
 
+    def _among(self, column: Any, ids: Sequence[UUID]) -> ColumnElement[bool]:
+        """``column`` is one of ``ids``. On PostgreSQL one bound array, so the SQL is
+        the same whatever the count (SQLAlchemy's compiled cache and the server's
+        prepared statement serve every request); elsewhere an expanding IN."""
+        if self._gate.dialect == "postgresql":
+            among: ColumnElement[bool] = column == any_(_uuid_array(ids))
+        else:
+            among = column.in_(set(ids))
+        return among
+
     def _lateral_page(
         self,
         parent: InstrumentedAttribute[Any],
@@ -316,9 +326,13 @@ class Repository(Generic[M]):
         ordering: Ordering[Any],
         request: PageRequest,
         *where: ColumnElement[bool] | None,
-    ) -> tuple[Values, LateralFromClause]:
-        parents = values(column("parent_id", Uuid()), name="parents").data(
-            [(id_,) for id_ in dict.fromkeys(parent_ids)]
+    ) -> tuple[TableValuedAlias, LateralFromClause]:
+        # The parents as unnest() of one bound array, not a VALUES list whose SQL
+        # changes with their count.
+        parents = (
+            func.unnest(_uuid_array(parent_ids))
+            .table_valued("parent_id")
+            .render_derived(name="parents")
         )
         page = (
             self._select(parent == parents.c.parent_id, *where, *request.conditions(ordering))
@@ -357,7 +371,7 @@ class Repository(Generic[M]):
         if not parent_ids:
             return []
         statement = (
-            self._select(parent.in_(set(parent_ids)), *where)
+            self._select(self._among(parent, parent_ids), *where)
             .with_only_columns(parent, func.count())
             .group_by(parent)
         )
@@ -393,3 +407,8 @@ def _read(model: type[Entity], rows: FromClause, record: type[Any] | None) -> Se
     if record is None:
         return select(aliased(model, rows))
     return select(*(rows.c[name] for name in record_columns(record)))
+
+
+def _uuid_array(ids: Sequence[UUID]) -> BindParameter[Any]:
+    """``ids``, without repeats, as one bound ``uuid[]`` parameter."""
+    return bindparam(None, list(dict.fromkeys(ids)), type_=ARRAY(Uuid()), unique=True)
