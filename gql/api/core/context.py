@@ -20,6 +20,7 @@ from persistence.health import HealthMonitor
 from persistence.models import User
 from persistence.scope import Scope
 from persistence.services.credentials import Passwords
+from persistence.storage import Storage
 from persistence.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Services:
     passwords: Passwords
     health: HealthMonitor
     viewers: ActiveViewers
+    storage: Storage
     compiled_reads: bool = True
 
 

@@ -127,6 +127,7 @@ class Loaders:
         self.message: Loader = DataLoader(uow.messages.get_many)
         self.appointment: Loader = DataLoader(uow.appointments.get_many)
         self.file: Loader = DataLoader(uow.files.get_many)
+        self.attachments_of_message: Loader = DataLoader(uow.files.attachments_by_message)
 
         personas, conversations = uow.personas, uow.conversations
         messages, appointments = uow.messages, uow.appointments
