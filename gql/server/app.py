@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         Route("/graphql", graphql),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/files/{file_id}", FileDownloads(services), methods=["GET", "HEAD"]),
+        Route("/files/{file_id}", FileDownloads(services).respond, methods=["GET", "HEAD"]),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(f"/{graphiql.ASSETS_PATH}", graphiql.assets(), name="graphiql"))

@@ -39,7 +39,7 @@ class FileDownloads:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def __call__(self, request: Request) -> Response:
+    async def respond(self, request: Request) -> Response:
         try:
             file_id = UUID(request.path_params["file_id"])
         except ValueError:
