@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -73,8 +74,10 @@ class Storage(Protocol):
     async def discard(self, staged: StagedBlob) -> None:
         """Remove a staged blob's temporary if it is still there."""
 
-    async def remove(self, key: str) -> None:
-        """Remove the blob under ``key`` if there is one."""
+    async def remove(self, key: str, still_held: Callable[[], Awaitable[bool]]) -> None:
+        """Remove the blob under ``key`` unless ``still_held()`` says a file holds it
+        again (an equal upload may commit at any moment): the blob is first taken
+        out of sight, then the question is asked, then it is dropped or put back."""
 
     def path(self, key: str) -> Path | None:
         """The local file holding the blob under ``key``; ``None`` if there is none."""
@@ -113,8 +116,28 @@ class LocalStorage:
     async def discard(self, staged: StagedBlob) -> None:
         await asyncio.to_thread(staged.temporary.unlink, missing_ok=True)
 
-    async def remove(self, key: str) -> None:
-        await asyncio.to_thread(self._blob_path(key).unlink, missing_ok=True)
+    async def remove(self, key: str, still_held: Callable[[], Awaitable[bool]]) -> None:
+        # An upload placing an equal blob meanwhile finds no blob and places its own;
+        # one that committed before the question is counted by it.
+        blob = self._blob_path(key)
+        self.temporaries.mkdir(parents=True, exist_ok=True)
+        retired = self.temporaries / f"{uuid.uuid4().hex}.retired"
+        try:
+            await asyncio.to_thread(os.replace, blob, retired)
+        except FileNotFoundError:
+            return
+        keep = True  # if the question cannot be answered, keep the bytes
+        try:
+            keep = await still_held()
+        finally:
+
+            def settle() -> None:
+                if keep and not blob.exists():
+                    os.replace(retired, blob)
+                else:
+                    retired.unlink(missing_ok=True)
+
+            await asyncio.to_thread(settle)
 
     def path(self, key: str) -> Path | None:
         path = self._blob_path(key)

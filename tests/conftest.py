@@ -184,7 +184,8 @@ async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
 _twin_answering: ContextVar[bool] = ContextVar("twin_answering", default=False)
 
 # Values that differ between two runs of one query whatever the read path.
-VOLATILE = frozenset({"requestId", "latencyMs", "uptimeSeconds", "pool"})
+# (A file's `url` carries an expiry that moves with the clock.)
+VOLATILE = frozenset({"requestId", "latencyMs", "uptimeSeconds", "pool", "url"})
 
 
 def _masked(value: Any) -> tuple[Any, bool]:

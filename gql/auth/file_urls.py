@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 from urllib.parse import urlencode
 from uuid import UUID
@@ -17,6 +18,7 @@ from uuid import UUID
 from gql.settings import Settings
 
 PATH_PREFIX = "/files/"
+EXPIRY_STEP_S = 60
 # Derived so that a file URL's signature can never stand in for a token's, or the reverse.
 _PURPOSE = b"concierge file download URL v1"
 
@@ -31,8 +33,11 @@ def signature(settings: Settings, file_id: UUID, expires: int) -> str:
 
 
 def signed_url(settings: Settings, file_id: UUID, now: float | None = None) -> str:
-    """The path and query of a download URL for ``file_id``, valid FILE_URL_TTL_S from now."""
-    expires = int(now if now is not None else time.time()) + settings.file_url_ttl_s
+    """The path and query of a download URL for ``file_id``, valid at least FILE_URL_TTL_S
+    from now. The expiry is rounded up to a whole EXPIRY_STEP_S, so that a file's URL
+    stays the same for that long and browsers can cache what it fetched."""
+    at_least = math.ceil(now if now is not None else time.time()) + settings.file_url_ttl_s
+    expires = -(-at_least // EXPIRY_STEP_S) * EXPIRY_STEP_S
     query = urlencode({"expires": expires, "signature": signature(settings, file_id, expires)})
     return f"{PATH_PREFIX}{file_id}?{query}"
 

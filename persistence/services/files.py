@@ -34,7 +34,11 @@ async def store_file(
 
 async def delete_file(uow: UnitOfWork, storage: Storage, file_id: UUID) -> None:
     """Delete a visible file: its attachments go with it, avatars showing it are
-    cleared, and its blob is removed after the commit if no other file holds it."""
+    cleared, and its blob is removed after the commit if no file holds it then."""
+
+    async def still_held() -> bool:
+        return await uow.files.references(key) > 0
+
     async with uow.transaction():
         file = await uow.files.lock(file_id)
         if file is None:
@@ -42,7 +46,7 @@ async def delete_file(uow: UnitOfWork, storage: Storage, file_id: UUID) -> None:
         key = file.storage_key
         await uow.files.remove(file)
         if await uow.files.references(key) == 0:
-            uow.after_commit(lambda: storage.remove(key))
+            uow.after_commit(lambda: storage.remove(key, still_held))
 
 
 async def owned_files(

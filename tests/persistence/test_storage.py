@@ -56,9 +56,60 @@ async def test_discard_and_remove_are_idempotent(tmp_path):
 
     await storage.discard(staged)
     await storage.discard(staged)
-    await storage.remove(staged.key)
+    await storage.remove(staged.key, held(False))
 
     assert storage.temporary_names() == [] and storage.blob_keys() == []
+
+
+def held(answer: bool):
+    async def still_held() -> bool:
+        return answer
+
+    return still_held
+
+
+async def test_a_blob_is_removed_only_if_no_file_holds_it_when_asked(tmp_path):
+    storage = LocalStorage(tmp_path)
+    kept, dropped = await stage(storage, b"kept"), await stage(storage, b"dropped")
+    await storage.place(kept)
+    await storage.place(dropped)
+
+    await storage.remove(kept.key, held(True))
+    await storage.remove(dropped.key, held(False))
+
+    assert storage.blob_keys() == [kept.key]
+    assert storage.path(kept.key).read_bytes() == b"kept"
+    assert storage.temporary_names() == []
+
+
+async def test_a_blob_stays_when_the_question_fails(tmp_path):
+    storage = LocalStorage(tmp_path)
+    staged = await stage(storage, b"bytes")
+    await storage.place(staged)
+
+    async def broken() -> bool:
+        raise OSError("database gone")
+
+    with pytest.raises(OSError):
+        await storage.remove(staged.key, broken)
+
+    assert storage.blob_keys() == [staged.key]
+    assert storage.temporary_names() == []
+
+
+async def test_an_equal_blob_placed_while_the_question_is_asked_survives(tmp_path):
+    storage = LocalStorage(tmp_path)
+    await storage.place(await stage(storage, b"same"))
+    again = await stage(storage, b"same")
+
+    async def an_upload_commits_meanwhile() -> bool:
+        await storage.place(again)  # finds no blob (it is out of sight) and places its own
+        return False  # asked before that upload's row was counted
+
+    await storage.remove(again.key, an_upload_commits_meanwhile)
+
+    assert storage.path(again.key).read_bytes() == b"same"
+    assert storage.temporary_names() == []
 
 
 def test_keys_that_are_not_content_addresses_are_refused(tmp_path):
