@@ -40,8 +40,9 @@ class File(RowNode):
     updated_at: datetime
 
     @strawberry.field(
-        description="A signed download path, valid for FILE_URL_TTL_S seconds: prefix it "
-        "with the server's origin. Serves byte ranges, `ETag` and `Content-Disposition`."
+        description="A signed download path, valid for at least FILE_URL_TTL_S seconds: "
+        "prefix it with the server's origin. Serves byte ranges, `ETag` and "
+        "`Content-Disposition`."
     )
     def url(self, info: Info) -> str:
         return signed_url(info.context.settings, self.pk)
