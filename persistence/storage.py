@@ -96,13 +96,16 @@ class LocalStorage:
         self.temporaries.mkdir(parents=True, exist_ok=True)
         return LocalBlobWriter(self.temporaries / f"{uuid.uuid4().hex}.part", limit)
 
-    def _blob_path(self, key: str) -> Path:
+    def _blob_path(self, key: str) -> Path | None:
+        """Where the blob under ``key`` lives; ``None`` for a key that is no content
+        address (which can name no blob, nor any path outside the directory)."""
         if not _KEY.match(key):
-            raise ValueError(f"not a content address: {key!r}")
+            return None
         return self.blobs / key[:2] / key[2:4] / key
 
     async def place(self, staged: StagedBlob) -> None:
         target = self._blob_path(staged.key)
+        assert target is not None, "a staged blob's key is its sha256"
 
         def move() -> None:
             if target.exists():
@@ -120,6 +123,8 @@ class LocalStorage:
         # An upload placing an equal blob meanwhile finds no blob and places its own;
         # one that committed before the question is counted by it.
         blob = self._blob_path(key)
+        if blob is None:
+            return
         self.temporaries.mkdir(parents=True, exist_ok=True)
         retired = self.temporaries / f"{uuid.uuid4().hex}.retired"
         try:
@@ -141,7 +146,7 @@ class LocalStorage:
 
     def path(self, key: str) -> Path | None:
         path = self._blob_path(key)
-        return path if path.is_file() else None
+        return path if path is not None and path.is_file() else None
 
     def temporary_names(self) -> list[str]:
         """Temporaries present now (for checks that nothing was left behind)."""

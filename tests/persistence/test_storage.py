@@ -112,6 +112,11 @@ async def test_an_equal_blob_placed_while_the_question_is_asked_survives(tmp_pat
     assert storage.temporary_names() == []
 
 
-def test_keys_that_are_not_content_addresses_are_refused(tmp_path):
-    with pytest.raises(ValueError):
-        LocalStorage(tmp_path).path("../../etc/passwd")
+async def test_keys_that_are_not_content_addresses_name_nothing(tmp_path):
+    storage = LocalStorage(tmp_path)
+    (tmp_path / "secret").write_bytes(b"not a blob")
+
+    assert storage.path("../secret") is None
+    assert storage.path("../../etc/passwd") is None
+    await storage.remove("../secret", held(False))
+    assert (tmp_path / "secret").exists()

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from gql.auth.file_urls import signed_url
 from tests.api.files.conftest import OGG, PDF, PNG, upload
 from tests.api.wire import row_id
+from tests.factories import make_file
 
 
 async def test_a_signed_url_serves_the_bytes_with_type_disposition_and_etag(files):
@@ -135,5 +136,15 @@ async def test_a_deleted_file_is_404_even_with_a_valid_url(files):
     )
 
     response = await api.http.get(stored["url"])
+
+    assert response.status_code == 404
+
+
+async def test_a_file_row_without_bytes_is_404_not_an_error(files):
+    owner, api = await files.sign_in()
+    async with files.seed() as uow:
+        legacy = await make_file(uow, owner, storage_key="files/../../etc/passwd")
+
+    response = await api.http.get(signed_url(files.settings, legacy.id))
 
     assert response.status_code == 404
