@@ -4,10 +4,10 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from gql.api.core.context import Info
-from gql.api.core.errors import ErrorCode, ValidationError
 from gql.api.core.mutations import DeleteInput, DeletePayload, Payload, row_id, run_mutation
 from gql.api.files.types import File, UploadedFile
 from persistence import models
+from persistence.errors import InvalidInput, Problem
 from persistence.rules.files import FILENAME_MAX
 from persistence.services import files
 from persistence.unit_of_work import UnitOfWork
@@ -37,20 +37,14 @@ class FileMutations:
         "`Apollo-Require-Preflight` header). Equal bytes are stored once."
     )
     async def upload_file(self, info: Info, input: UploadFileInput) -> FilePayload:
-        upload = input.file
-        if not isinstance(upload, UploadedFile):
-            return FilePayload(
-                errors=[
-                    ValidationError(
-                        code=ErrorCode.VALIDATION,
-                        message="send the file as a part of a multipart request",
-                        field="input.file",
-                    )
-                ]
-            )
         storage = info.context.services.storage
 
         async def work(uow: UnitOfWork, viewer: models.User) -> FilePayload:
+            upload = input.file
+            if not isinstance(upload, UploadedFile):
+                raise InvalidInput(
+                    Problem(("file",), "send the file as a part of a multipart request")
+                )
             name = input.filename if input.filename is not None else upload.filename
             stored = await files.store_file(uow, storage, viewer.id, upload.staged, name)
             return FilePayload(file=File.from_row(stored))
