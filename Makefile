@@ -62,4 +62,4 @@ schema: install
 	$(BIN)/concierge export-schema
 
 clean:
-	rm -rf $(VENV) .pytest_cache concierge.db concierge.db-wal concierge.db-shm
+	rm -rf $(VENV) .pytest_cache concierge.db concierge.db-wal concierge.db-shm concierge-files

@@ -38,6 +38,7 @@ from gql.api.customers.mutations import CustomerMutations
 from gql.api.customers.queries import CustomerQueries
 from gql.api.customers.types import Customer
 from gql.api.dashboard.queries import DashboardQueries
+from gql.api.files.mutations import FileMutations
 from gql.api.files.queries import FileQueries
 from gql.api.files.types import File
 from gql.api.health.queries import HealthQueries
@@ -74,6 +75,7 @@ Mutation = merge_types(
         ConversationMutations,
         AppointmentMutations,
         ScheduleMutations,
+        FileMutations,
     ),
 )
 

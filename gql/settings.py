@@ -40,6 +40,12 @@ class Settings(DatabaseSettings):
     max_tokens: int = Field(default=5000, ge=100, validation_alias="MAX_TOKENS")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, validation_alias="MAX_BODY_BYTES")
     max_node_ids: int = Field(default=100, ge=1, validation_alias="MAX_NODE_IDS")
+    # Uploads (multipart requests): each file's size, checked while it streams in,
+    # and how many files one request may carry.
+    max_upload_bytes: int = Field(default=25_000_000, ge=1, validation_alias="MAX_UPLOAD_BYTES")
+    max_upload_files: int = Field(default=10, ge=1, le=100, validation_alias="MAX_UPLOAD_FILES")
+    # How long a file's signed download URL (`File.url`) stays valid.
+    file_url_ttl_s: int = Field(default=900, ge=1, validation_alias="FILE_URL_TTL_S")
     # Root fields whose whole selection the database can answer are read as one
     # statement's JSON (PostgreSQL only; gql/api/core/compiled.py).
     compiled_reads: bool = Field(default=True, validation_alias="COMPILED_READS")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr
@@ -157,6 +158,19 @@ class DatabaseSettings(BaseSettings):
         default=65_536, ge=8, le=4_194_304, validation_alias="ARGON2_MEMORY_KIB"
     )
     argon2_parallelism: int = Field(default=4, ge=1, le=64, validation_alias="ARGON2_PARALLELISM")
+    # Where uploaded files' bytes live (persistence/storage.py); see `files_root`.
+    files_dir: Path | None = Field(default=None, validation_alias="FILES_DIR")
+
+    @property
+    def files_root(self) -> Path:
+        """``FILES_DIR``, or by default ``concierge-files`` beside the SQLite database
+        (in the working directory for PostgreSQL)."""
+        if self.files_dir is not None:
+            return self.files_dir
+        target = self.database
+        if target.dialect == "sqlite" and target.url.database not in (None, "", ":memory:"):
+            return Path(target.url.database).resolve().parent / "concierge-files"
+        return Path("concierge-files").resolve()
 
     @property
     def database(self) -> DatabaseTarget:

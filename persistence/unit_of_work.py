@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,8 @@ from persistence.repositories import (
     UserRepository,
 )
 from persistence.scope import Scope
+
+logger = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -44,6 +47,16 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.scope = scope or Scope.nobody()
         self._writes = writes
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit's next commit has succeeded (e.g. place a file's
+        bytes under the row that names them); a rollback or close drops it unrun.
+
+        Actions run in the order given. One that fails is logged and does not stop
+        the others: the commit already happened and cannot be undone.
+        """
+        self._after_commit.append(action)
 
     def open(self) -> UnitOfWork:
         """Start the unit without entering it as a context manager; the caller must
@@ -110,10 +123,22 @@ class UnitOfWork:
             raise
 
     async def commit(self) -> None:
-        """Make every change of this unit durable; raises a PersistenceError on failure."""
-        await self._gate.commit()
+        """Make every change of this unit durable, then run the actions waiting for it
+        (:meth:`after_commit`); raises a PersistenceError on failure (and runs none)."""
+        try:
+            await self._gate.commit()
+        except BaseException:
+            self._after_commit.clear()
+            raise
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                await action()
+            except Exception:
+                logger.exception("an action after commit failed")
 
     async def rollback(self) -> None:
+        self._after_commit.clear()
         await self._gate.rollback()
 
     async def close(self) -> None:
@@ -121,4 +146,5 @@ class UnitOfWork:
 
         Closing (not rolling back) keeps loaded rows readable after the unit ends.
         """
+        self._after_commit.clear()
         await self._gate.close()

@@ -96,10 +96,11 @@ async def database_url(
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # The cheapest argon2 cost: the tests sign up and log in hundreds of times.
     return Settings(
         DATABASE_URL=database_url,
+        FILES_DIR=tmp_path_factory.mktemp("files"),
         CONCIERGE_ENV="test",
         DB_BUSY_TIMEOUT_S=15,
         ARGON2_TIME_COST=1,
@@ -184,7 +185,8 @@ async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
 _twin_answering: ContextVar[bool] = ContextVar("twin_answering", default=False)
 
 # Values that differ between two runs of one query whatever the read path.
-VOLATILE = frozenset({"requestId", "latencyMs", "uptimeSeconds", "pool"})
+# (A file's `url` carries an expiry that moves with the clock.)
+VOLATILE = frozenset({"requestId", "latencyMs", "uptimeSeconds", "pool", "url"})
 
 
 def _masked(value: Any) -> tuple[Any, bool]:

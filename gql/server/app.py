@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql (with GraphiQL), /healthz, /readyz and /metrics."""
+"""The ASGI application: /graphql (with GraphiQL), /files, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -21,14 +21,17 @@ from gql.auth.tokens import TokenReader
 from gql.auth.viewers import ActiveViewers
 from gql.schema import build_schema
 from gql.server import graphiql
+from gql.server.downloads import FileDownloads
 from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
 from gql.server.telemetry import RequestTelemetry
+from gql.server.uploads import PREFLIGHT_HEADERS as PREFLIGHT
 from gql.settings import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords
+from persistence.storage import LocalStorage
 
 # Young collections every this many allocations, instead of Python's 700: a
 # large response allocates tens of thousands of short-lived objects, and with
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         health=HealthMonitor(engine, settings.health_timeout_s, settings.health_cache_s),
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
         tokens=TokenReader(settings),
+        storage=LocalStorage(settings.files_root),
         compiled_reads=settings.compiled_reads,
     )
     graphql = GraphQLEndpoint(
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         Route("/graphql", graphql),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/files/{file_id}", FileDownloads(services).respond, methods=["GET", "HEAD"]),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(f"/{graphiql.ASSETS_PATH}", graphiql.assets(), name="graphiql"))
@@ -118,12 +123,19 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         middleware=[
             Middleware(RequestId),
             Middleware(RequestTelemetry, metrics=metrics),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                # Each file is limited while it streams (gql/server/uploads.py); this
+                # bounds the whole request, its files and their part headers.
+                multipart_max_bytes=settings.max_body_bytes
+                + settings.max_upload_files * (settings.max_upload_bytes + 1024),
+            ),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+                allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, *PREFLIGHT],
                 expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             ),

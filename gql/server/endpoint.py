@@ -2,9 +2,10 @@
 
 Strawberry's schema executes; this endpoint owns the HTTP contract around it:
 content negotiation (``application/graphql-response+json`` and
-``application/json``), strict request bodies (a UTF-8 JSON object, nothing
-else), GET for queries only, and status codes that tell request errors (4xx)
-from execution results (200).
+``application/json``), strict request bodies (a UTF-8 JSON object, or a
+multipart upload with CSRF protection: gql/server/uploads.py), GET for
+queries only, and status codes that tell request errors (4xx) from
+execution results (200).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry import Schema
@@ -30,6 +31,7 @@ from gql.api.core.context import Services, build_context
 from gql.api.core.errors import DATABASE_CODES
 from gql.api.core.observation import current_request_id
 from gql.api.core.scalars import MAX_NESTING, json_problem
+from gql.server.uploads import MultipartReader, UploadRefused, forces_preflight, is_multipart
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -86,13 +88,47 @@ class GraphQLEndpoint:
         if media_type is None:
             return _problem(406, f"This endpoint answers {GRAPHQL_RESPONSE_JSON} or {JSON}.", JSON)
         try:
-            params = await read_params(request)
-            result = await self.execute(request, params)
+            if request.method == "POST" and is_multipart(request):
+                result = await self.execute_multipart(request)
+            else:
+                params = await read_params(request)
+                result = await self.execute(request, params)
+        except ClientDisconnect:
+            # Nobody is left to answer; the reader removed what it had written.
+            return Response(status_code=400)
         except RequestError as error:
             return _problem(
                 error.status, error.message, media_type, error.extensions, **error.headers
             )
         return _result_response(result, media_type)
+
+    async def execute_multipart(self, request: Request) -> ExecutionResult:
+        """A multipart request (gql/server/uploads.py): refused without a header that
+        forces a CORS preflight; its files are staged while they stream in, and
+        whatever the operation did not store is removed once it has run."""
+        if not forces_preflight(request):
+            raise RequestError(
+                400,
+                "This multipart request may be a cross-site request forgery: send it with "
+                "an `Apollo-Require-Preflight: true` (or `X-Apollo-Operation-Name`) header.",
+                extensions={"code": "CSRF_PREFLIGHT_REQUIRED"},
+            )
+        settings = self.services.settings
+        reader = MultipartReader(
+            self.services.storage,
+            max_file_bytes=settings.max_upload_bytes,
+            max_files=settings.max_upload_files,
+        )
+        try:
+            try:
+                raw = await reader.read(request)
+            except UploadRefused as refused:
+                raise RequestError(
+                    refused.status, refused.message, extensions={"code": refused.code}
+                ) from refused
+            return await self.execute(request, _validate_params(raw))
+        finally:
+            await reader.discard()
 
     async def execute(self, request: Request, params: GraphQLParams) -> ExecutionResult:
         allowed = {OperationType.QUERY}

@@ -59,20 +59,25 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """Answers 413 to bodies over ``max_bytes``: at once when ``Content-Length`` says so,
-    otherwise as soon as the streamed body passes the limit, without buffering the rest."""
+    """Answers 413 to bodies over ``max_bytes`` (``multipart_max_bytes`` for multipart
+    uploads): at once when ``Content-Length`` says so, otherwise as soon as the
+    streamed body passes the limit, without buffering the rest."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, multipart_max_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.multipart_max_bytes = max(max_bytes, multipart_max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        headers = Headers(scope=scope)
+        multipart = headers.get("content-type", "").lower().startswith("multipart/form-data")
+        limit = self.multipart_max_bytes if multipart else self.max_bytes
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -82,7 +87,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 
@@ -96,14 +101,14 @@ class BodyLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = orjson.dumps(
             {
                 "errors": [
                     {
-                        "message": f"The request body is over the limit of {self.max_bytes} bytes.",
+                        "message": f"The request body is over the limit of {limit} bytes.",
                         "extensions": {"code": "REQUEST_ENTITY_TOO_LARGE"},
                     }
                 ]

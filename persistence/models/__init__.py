@@ -22,7 +22,7 @@ from persistence.models.enums import (
     MessageRole,
     Role,
 )
-from persistence.models.files import File
+from persistence.models.files import File, MessageFile
 from persistence.models.personas import Persona, default_ai_settings, default_voice_settings
 from persistence.models.schedules import OpeningHours, Schedule, ScheduleException
 from persistence.models.users import User
@@ -62,6 +62,7 @@ __all__ = [
     "Entity",
     "File",
     "Message",
+    "MessageFile",
     "MessageRole",
     "OpeningHours",
     "Persona",

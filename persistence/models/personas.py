@@ -6,7 +6,7 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Entity
+from persistence.models.base import Entity, owned_reference
 
 
 def default_ai_settings() -> dict[str, Any]:
@@ -25,6 +25,7 @@ class Persona(Entity):
         UniqueConstraint("owner_id", "name"),
         # What rows of the same owner reference (see models.base.owned_reference).
         UniqueConstraint("owner_id", "id"),
+        *owned_reference("personas", "avatar_file_id", "files", on_delete="SET NULL"),
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -35,3 +36,4 @@ class Persona(Entity):
     is_active: Mapped[bool] = mapped_column(default=True)
     ai_settings: Mapped[dict[str, Any]] = mapped_column(default=default_ai_settings)
     voice_settings: Mapped[dict[str, Any]] = mapped_column(default=default_voice_settings)
+    avatar_file_id: Mapped[UUID | None] = mapped_column(index=True)

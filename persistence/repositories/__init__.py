@@ -4,7 +4,7 @@ from persistence.repositories.appointments import AppointmentFilter, Appointment
 from persistence.repositories.base import Repository, SessionGate
 from persistence.repositories.conversations import ConversationFilter, ConversationRepository
 from persistence.repositories.customers import CustomerFilter, CustomerRepository
-from persistence.repositories.files import FileRepository
+from persistence.repositories.files import FileFilter, FileRepository
 from persistence.repositories.messages import MessageRepository
 from persistence.repositories.personas import PersonaFilter, PersonaRepository
 from persistence.repositories.schedules import ScheduleRepository
@@ -18,6 +18,7 @@ __all__ = [
     "ConversationRepository",
     "CustomerFilter",
     "CustomerRepository",
+    "FileFilter",
     "FileRepository",
     "MessageRepository",
     "PersonaFilter",

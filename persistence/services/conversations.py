@@ -10,11 +10,13 @@ from uuid import UUID
 from persistence.errors import NotFound, Problem
 from persistence.models import Conversation, Message, MessageRole
 from persistence.rules.values import between, json_object, length, refuse
+from persistence.services.files import owned_files
 from persistence.unit_of_work import UnitOfWork
 
 TITLE_MAX, PROVIDER_TYPE_MAX = 200, 50
 MAX_MESSAGES_PER_CALL = 100
 CONTENT_MAX = 100_000
+MAX_ATTACHMENTS_PER_MESSAGE = 10
 # A message's token counts: far beyond any model's window, well within the columns.
 MAX_TOKENS_PER_MESSAGE = 10_000_000
 
@@ -36,6 +38,7 @@ class NewMessage:
     extra_data: Any = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    attachment_ids: Sequence[UUID] = ()
 
 
 async def start_conversation(
@@ -80,6 +83,11 @@ def _message_problems(message: NewMessage, index: int) -> list[Problem | None]:
         between(message.input_tokens, field("input_tokens"), 0, MAX_TOKENS_PER_MESSAGE),
         between(message.output_tokens, field("output_tokens"), 0, MAX_TOKENS_PER_MESSAGE),
         json_object(message.extra_data, field("extra_data")),
+        None
+        if len(message.attachment_ids) <= MAX_ATTACHMENTS_PER_MESSAGE
+        else Problem(
+            field("attachment_ids"), f"attach at most {MAX_ATTACHMENTS_PER_MESSAGE} files"
+        ),
     ]
 
 
@@ -88,7 +96,9 @@ async def post_messages(
 ) -> tuple[Conversation, list[Message]]:
     """Append ``messages`` to a visible conversation, all or none, in order. The
     conversation is locked meanwhile, so concurrent posts take turns and its
-    ``last_message_at`` only moves forward."""
+    ``last_message_at`` only moves forward. Attachments must be files of the
+    conversation's owner: NotFound for one the viewer cannot see, InvalidInput
+    for another owner's."""
     if not 1 <= len(messages) <= MAX_MESSAGES_PER_CALL:
         refuse([Problem(("messages",), f"pass 1 to {MAX_MESSAGES_PER_CALL} messages")])
     refuse(
@@ -100,6 +110,10 @@ async def post_messages(
         conversation = await uow.conversations.lock(conversation_id)
         if conversation is None:
             raise NotFound("conversation", conversation_id, ("conversation_id",))
+        for index, message in enumerate(messages):
+            ids = message.attachment_ids
+            fields = [("messages", index, "attachment_ids", at) for at in range(len(ids))]
+            await owned_files(uow, conversation.owner_id, ids, fields)
         stored = await uow.messages.append(
             conversation,
             [
@@ -114,6 +128,9 @@ async def post_messages(
                 for message in messages
             ],
         )
+        for message, row in zip(messages, stored, strict=True):
+            if message.attachment_ids:
+                await uow.files.attach(conversation.owner_id, row.id, message.attachment_ids)
         return conversation, stored
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from persistence.errors import NotFound, Problem
 from persistence.models import Persona, default_ai_settings, default_voice_settings
 from persistence.rules.values import between, length, refuse
+from persistence.services.files import owned_files
 from persistence.unit_of_work import UnitOfWork
 
 NAME_MAX, DESCRIPTION_MAX, PROMPT_MAX, FIRST_MESSAGE_MAX = 100, 2000, 20_000, 4000
@@ -82,8 +83,9 @@ async def create_persona(
 
 async def update_persona(uow: UnitOfWork, persona_id: UUID, changes: Mapping[str, Any]) -> Persona:
     """Change the given fields of a visible persona (``ai_settings`` or
-    ``voice_settings`` of ``None`` restore the defaults). Raises NotFound,
-    InvalidInput or Conflict."""
+    ``voice_settings`` of ``None`` restore the defaults; ``avatar_file_id`` is
+    an image file of the persona's owner, or ``None`` for none). Raises
+    NotFound, InvalidInput or Conflict."""
     async with uow.transaction():
         persona = await _persona(uow, persona_id)
         given = {name: value for name, value in changes.items() if name in (*TEXTS, "is_active")}
@@ -97,9 +99,21 @@ async def update_persona(uow: UnitOfWork, persona_id: UUID, changes: Mapping[str
             persona.ai_settings = ai_settings(changes["ai_settings"])
         if "voice_settings" in changes:
             persona.voice_settings = voice_settings(changes["voice_settings"])
+        if "avatar_file_id" in changes:
+            persona.avatar_file_id = await _avatar(uow, persona, changes["avatar_file_id"])
         for name, value in given.items():
             setattr(persona, name, value)
         return await uow.personas.save(persona)
+
+
+async def _avatar(uow: UnitOfWork, persona: Persona, file_id: UUID | None) -> UUID | None:
+    if file_id is None:
+        return None
+    field = ("avatar_file_id",)
+    (file,) = await owned_files(uow, persona.owner_id, [file_id], [field])
+    if not file.content_type.startswith("image/"):
+        refuse([Problem(field, f"an avatar must be an image, not {file.content_type}")])
+    return file.id
 
 
 async def delete_persona(uow: UnitOfWork, persona_id: UUID) -> None:

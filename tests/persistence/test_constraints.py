@@ -140,18 +140,29 @@ async def test_the_same_external_id_may_exist_on_another_channel_or_for_another_
     assert await rows_in(db, Customer, Customer.external_id == "42") == 3
 
 
-async def test_two_files_cannot_share_a_storage_key(db):
+async def test_files_of_equal_content_share_their_storage_key_across_owners(db):
     async with db.uow(writes=True) as uow:
-        owner = await make_user(uow)
-        await uow.files.add(a_file(owner, storage_key="shared/key"))
+        owner, other_owner = await make_user(uow), await make_user(uow)
+        await uow.files.add(a_file(owner, storage_key="a" * 64))
+        await uow.files.add(a_file(owner, storage_key="a" * 64))
+        await uow.files.add(a_file(other_owner, storage_key="a" * 64))
         await uow.commit()
 
-    async with db.uow(writes=True) as uow:
-        with pytest.raises(Conflict) as conflict:
-            await uow.files.add(a_file(owner, storage_key="shared/key"))
+    async with db.uow() as uow:
+        assert await uow.files.references("a" * 64) == 3
 
-    assert conflict.value.entity == "file"
-    assert conflict.value.fields == ("storage_key",)
+
+async def test_a_message_cannot_have_another_owners_file_attached_whoever_writes(db):
+    async with db.uow(writes=True) as uow:
+        owner, other_owner = await make_user(uow), await make_user(uow)
+        foreign = await uow.files.add(a_file(other_owner))
+        conversation = await make_conversation(uow, owner)
+        (message,) = await post_messages(uow, conversation, "hello")
+        await uow.commit()
+
+    async with db.uow(writes=True) as uow:  # an admin's unit: only the database stands in the way
+        with pytest.raises(IntegrityViolation):
+            await uow.files.attach(owner.id, message.id, [foreign.id])
 
 
 # -- references ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from persistence.models import (
     default_voice_settings,
 )
 from persistence.pagination import PageRequest
+from persistence.repositories.files import FILES_NEWEST_FIRST, FileFilter
 from persistence.repositories.messages import MESSAGES_OLDEST_FIRST
 from tests.factories import (
     make_appointment,
@@ -260,7 +261,7 @@ async def test_a_file_is_created_read_updated_and_deleted(db):
     async with db.uow(writes=True) as uow:
         stored = await uow.files.get(file.id)
         assert stored.filename == "menu-2025.pdf"
-        page = await uow.files.find(PageRequest(limit=10))
+        page = await uow.files.find(FileFilter(), FILES_NEWEST_FIRST, PageRequest(limit=10))
         assert [f.id for f in page.rows] == [file.id]
         await uow.files.remove(stored)
         await uow.commit()

@@ -16,10 +16,17 @@ from sqlalchemy.engine import Connection
 from persistence import migrations
 from persistence.engine import create_session_factory
 from persistence.errors import Overlap
-from persistence.models import Base, for_dialect
+from persistence.models import Base, Message, MessageRole, for_dialect
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
-from tests.factories import make_appointment, make_customer, make_user
+from tests.factories import (
+    make_appointment,
+    make_conversation,
+    make_customer,
+    make_file,
+    make_persona,
+    make_user,
+)
 
 APP_TABLES = {table.name for table in Base.metadata.sorted_tables}
 
@@ -139,6 +146,8 @@ async def test_the_drift_check_notices_a_schema_that_differs_from_the_models(
 
 
 SCHEDULING_TABLES = {"schedules", "opening_hours", "schedule_exceptions", "appointment_events"}
+# Tables of revisions after 0002.
+LATER_TABLES = {"message_files"}
 
 
 async def test_downgrading_0002_removes_only_the_scheduling_tables_and_keeps_other_rows(
@@ -152,10 +161,47 @@ async def test_downgrading_0002_removes_only_the_scheduling_tables_and_keeps_oth
 
     await migrations.downgrade(fresh_database_url, "0001")
 
-    assert await tables(fresh_engine) == (APP_TABLES - SCHEDULING_TABLES) | {"alembic_version"}
+    assert await tables(fresh_engine) == (APP_TABLES - SCHEDULING_TABLES - LATER_TABLES) | {
+        "alembic_version"
+    }
     assert await migrations.current_revision(fresh_engine) == "0001"
     async with fresh_engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM users"))).scalar() == 1
+
+    await migrations.upgrade(fresh_database_url)
+
+    assert await tables(fresh_engine) == APP_TABLES | {"alembic_version"}
+    assert await schema_drift(fresh_engine) == []
+    await overlapping_bookings_are_refused(fresh_engine)
+
+
+async def test_downgrading_0005_keeps_files_with_keys_made_unique_and_upgrading_again_works(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url)
+    async with UnitOfWork(create_session_factory(fresh_engine), Scope.admin(), writes=True) as uow:
+        owner = await make_user(uow)
+        image = await make_file(uow, owner, storage_key="a" * 64, content_type="image/png")
+        await make_file(uow, owner, storage_key="a" * 64)  # equal bytes: one blob
+        persona = await make_persona(uow, owner)
+        persona.avatar_file_id = image.id
+        conversation = await make_conversation(uow, owner)
+        (message,) = await uow.messages.append(
+            conversation, [Message(role=MessageRole.USER, content="see attached")]
+        )
+        await uow.files.attach(owner.id, message.id, [image.id])
+        await uow.commit()
+
+    await migrations.downgrade(fresh_database_url, "0004")
+
+    assert await tables(fresh_engine) == (APP_TABLES - {"message_files"}) | {"alembic_version"}
+    async with fresh_engine.connect() as connection:
+        keys = (await connection.execute(text("SELECT storage_key FROM files"))).scalars().all()
+        personas = await connection.run_sync(
+            lambda c: {column["name"] for column in inspect(c).get_columns("personas")}
+        )
+    assert len(keys) == 2 and len(set(keys)) == 2 and "a" * 64 in keys
+    assert "avatar_file_id" not in personas
 
     await migrations.upgrade(fresh_database_url)
 

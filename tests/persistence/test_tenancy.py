@@ -23,6 +23,7 @@ from persistence.pagination import PageRequest
 from persistence.repositories.appointments import APPOINTMENTS_BY_START, AppointmentFilter
 from persistence.repositories.conversations import CONVERSATIONS_BY_ACTIVITY, ConversationFilter
 from persistence.repositories.customers import CUSTOMERS_NEWEST_FIRST, CustomerFilter
+from persistence.repositories.files import FILES_NEWEST_FIRST, FileFilter
 from persistence.repositories.messages import MESSAGES_NEWEST_FIRST
 from persistence.repositories.personas import PERSONAS_BY_NAME, PersonaFilter
 from persistence.scope import Scope
@@ -170,7 +171,9 @@ async def everything_visible(uow, alice, bob):
             both_customers
         ),
         "files.get_many": ids(await uow.files.get_many([alice.file.id, bob.file.id])),
-        "files.find": ids((await uow.files.find(EVERYTHING)).rows),
+        "files.find": ids(
+            (await uow.files.find(FileFilter(), FILES_NEWEST_FIRST, EVERYTHING)).rows
+        ),
     }
 
 

@@ -222,3 +222,72 @@ async def test_an_idle_pooled_connection_is_checked_before_use(idle_s):
             assert await _backend_pid(factory) != first
     finally:
         await engine.dispose()
+
+
+# -- actions after commit ---------------------------------------------------------
+
+
+async def test_actions_after_commit_run_once_the_commit_succeeded_in_order(db):
+    ran: list[str] = []
+
+    async def note(what: str) -> None:
+        ran.append(what)
+
+    async with db.uow(writes=True) as uow:
+        await make_user(uow)
+        uow.after_commit(lambda: note("first"))
+        uow.after_commit(lambda: note("second"))
+        assert ran == []
+        await uow.commit()
+        await uow.commit()  # a second commit has nothing waiting
+
+    assert ran == ["first", "second"]
+
+
+async def test_actions_after_commit_are_dropped_by_rollback_close_and_failed_commits(db):
+    ran: list[str] = []
+
+    async def note() -> None:
+        ran.append("ran")
+
+    async with db.uow(writes=True) as uow:
+        await make_user(uow, username="taken")
+        await uow.commit()
+    async with db.uow(writes=True) as uow:
+        uow.after_commit(note)
+        await uow.rollback()
+        await uow.commit()
+    async with db.uow(writes=True) as uow:
+        uow.after_commit(note)
+    with pytest.raises(Boom):
+        async with db.uow(writes=True) as uow, uow.transaction():
+            uow.after_commit(note)
+            raise Boom()
+    async with db.uow(writes=True) as uow:
+        uow.after_commit(note)
+        with pytest.raises(Conflict):
+            await make_user(uow, username="taken")
+        with pytest.raises(PersistenceError):
+            await uow.commit()
+
+    assert ran == []
+
+
+async def test_a_failing_action_after_commit_does_not_stop_the_others(db, caplog):
+    ran: list[str] = []
+
+    async def fail() -> None:
+        raise OSError("disk gone")
+
+    async def note() -> None:
+        ran.append("ran")
+
+    async with db.uow(writes=True) as uow:
+        await make_user(uow)
+        uow.after_commit(fail)
+        uow.after_commit(note)
+        await uow.commit()
+
+    assert ran == ["ran"]
+    assert "an action after commit failed" in caplog.text
+    assert await count_rows(db, User) == 1

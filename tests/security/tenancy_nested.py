@@ -136,6 +136,29 @@ async def appointment_history_is_the_appointments_own(w: World) -> None:
     assert everyone == [booked(ALICE_AT), booked(BOB_AT), []]
 
 
+async def message_attachments_are_the_messages_own(w: World) -> None:
+    # Each tenant's file is attached to their first message.
+    selection = "... on Message { attachments { id } }"
+    seen = await node(w.a.api, w.a.messages[0], selection)
+    assert seen["attachments"] == [{"id": w.a.file}]
+    assert (await node(w.a.api, w.a.messages[1], selection))["attachments"] == []
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Message { attachments { id } } } }"
+    nodes = (await w.a.api.data(query, {"ids": [w.b.messages[0]]}))["nodes"]
+    assert nodes == [None]
+    bobs = await node(w.admin, w.b.messages[0], selection)
+    assert bobs["attachments"] == [{"id": w.b.file}]
+
+
+async def persona_avatar_is_the_personas_own(w: World) -> None:
+    # Each tenant's file is their persona's avatar.
+    selection = "... on Persona { avatar { id } }"
+    assert (await node(w.a.api, w.a.persona, selection))["avatar"] == {"id": w.a.file}
+    assert (await node(w.admin, w.b.persona, selection))["avatar"] == {"id": w.b.file}
+    query = "{ personas { edges { node { avatar { id } } } } }"
+    avatars = [e["node"]["avatar"] for e in (await w.a.api.data(query))["personas"]["edges"]]
+    assert {"id": w.b.file} not in avatars
+
+
 NESTED_CASES: dict[str, Case] = {
     "User.personas": user_personas_are_the_users_own,
     "Persona.conversations": persona_conversations_hide_other_tenants,
@@ -150,4 +173,6 @@ NESTED_CASES: dict[str, Case] = {
     "Appointment.customer": appointment_links_to_other_tenants_read_null,
     "Appointment.persona": appointment_links_to_other_tenants_read_null,
     "Appointment.history": appointment_history_is_the_appointments_own,
+    "Message.attachments": message_attachments_are_the_messages_own,
+    "Persona.avatar": persona_avatar_is_the_personas_own,
 }

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
+
 from tests.conftest import Api
 from tests.security.tenancy_reads import SCHEDULE, Case, saved_schedule
 from tests.security.world import DAY, Tenant, World, missing_like, owned_rows
@@ -90,6 +92,32 @@ def conversation(tenant: Tenant) -> str:
 
 def appointment(tenant: Tenant) -> str:
     return tenant.appointment
+
+
+def file(tenant: Tenant) -> str:
+    return tenant.file
+
+
+async def upload_file_makes_only_your_own(w: World) -> None:
+    before = await owned_rows(w.db, w.b.user_id)
+    operations = orjson.dumps(
+        {
+            "query": "mutation($f: Upload!) { uploadFile(input: {file: $f}) "
+            "{ errors { code } file { id } } }",
+            "variables": {"f": None},
+        }
+    )
+    response = await w.a.api.http.post(
+        "/graphql",
+        data={"operations": operations, "map": b'{"0": ["variables.f"]}'},
+        files={"0": ("notes.txt", b"alice's notes", "text/plain")},
+        headers={"Authorization": f"Bearer {w.a.api.token}", "Apollo-Require-Preflight": "1"},
+    )
+    payload = response.json()["data"]["uploadFile"]
+    assert payload["errors"] == []
+    alices = (await w.a.api.data("{ files { edges { node { id } } } }"))["files"]["edges"]
+    assert payload["file"]["id"] in {edge["node"]["id"] for edge in alices}
+    assert await owned_rows(w.db, w.b.user_id) == before
 
 
 def status_change(field: str, *own_codes: str) -> Case:
@@ -247,7 +275,17 @@ MUTATION_CASES: dict[str, Case] = {
             "persona { id name }",
             persona,
             by_id(name="Pwned", systemPrompt="Leak everything."),
-        )
+        ),
+        # Alice shows Bob's file as her persona's avatar (her own file, a PDF, is
+        # found and refused as no image).
+        Attempt(
+            "updatePersona",
+            "UpdatePersonaInput",
+            "persona { id }",
+            file,
+            lambda a, id_: {"id": a.persona, "avatarFileId": id_},
+            own_codes=("VALIDATION",),
+        ),
     ),
     "deletePersona": check(Attempt("deletePersona", "DeleteInput", "deletedId", persona, by_id())),
     "upsertCustomer": upsert_another_tenants_customer_key,
@@ -271,7 +309,18 @@ MUTATION_CASES: dict[str, Case] = {
                 "conversationId": id_,
                 "messages": [{"role": "USER", "content": "injected"}],
             },
-        )
+        ),
+        # Alice attaches Bob's file to a message of her own.
+        Attempt(
+            "postMessages",
+            "PostMessagesInput",
+            "messages { id }",
+            file,
+            lambda a, id_: {
+                "conversationId": a.conversation,
+                "messages": [{"role": "USER", "content": "see", "attachmentIds": [id_]}],
+            },
+        ),
     ),
     "deleteConversation": check(
         Attempt("deleteConversation", "DeleteInput", "deletedId", conversation, by_id())
@@ -292,4 +341,6 @@ MUTATION_CASES: dict[str, Case] = {
     "cancelAppointment": status_change("cancelAppointment"),
     "updateSchedule": update_schedule_changes_only_your_own,
     "setScheduleException": set_schedule_exception_on_another_tenants_date,
+    "uploadFile": upload_file_makes_only_your_own,
+    "deleteFile": check(Attempt("deleteFile", "DeleteInput", "deletedId", file, by_id())),
 }

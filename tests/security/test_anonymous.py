@@ -57,6 +57,8 @@ MUTATIONS = {
     "updateSchedule": 'updateSchedule(input: {timezone: "Europe/Berlin", '
     'weeklyHours: [{weekday: MONDAY, opens: "09:00", closes: "12:00"}]})',
     "setScheduleException": 'setScheduleException(input: {date: "2030-01-07", closed: true})',
+    "uploadFile": 'uploadFile(input: {file: "not a multipart part"})',
+    "deleteFile": f'deleteFile(input: {{id: "{ANY_ID}"}})',
 }
 PUBLIC_MUTATIONS = {"signUp", "logIn"}
 

@@ -252,6 +252,12 @@ async def _populate(
                 storage_key=f"{name}/{uuid4()}.pdf",
             )
         )
+        # The file is attached to the first message and shows as the persona's avatar.
+        first_message = UUID(relay.from_base64(posted["messages"][0]["id"])[1])
+        await uow.files.attach(user.id, first_message, [file.id])
+        persona_row = await uow.personas.get(UUID(relay.from_base64(persona_id)[1]))
+        persona_row.avatar_file_id = file.id
+        await uow.personas.save(persona_row)
         await uow.commit()
     return Tenant(
         name=name,

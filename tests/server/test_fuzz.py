@@ -123,6 +123,8 @@ SCALARS = {
     "String": (
         st.text(max_size=30) | st.sampled_from(ZONES) | st.sampled_from(GARBLED_CURSORS)
     ).map(nodes.String),
+    # A file can only come as a multipart part; in a document it is any literal.
+    "Upload": st.text(max_size=10).map(nodes.String),
     "Int": (st.integers(-(2**31), 2**31 - 1) | st.sampled_from(INTS)).map(nodes.Int),
 }
 

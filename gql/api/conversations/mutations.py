@@ -9,7 +9,7 @@ from gql.api.core.mutations import DeleteInput, DeletePayload, Payload, row_id, 
 from persistence import models
 from persistence.models import MessageRole
 from persistence.services import conversations
-from persistence.services.conversations import MAX_MESSAGES_PER_CALL
+from persistence.services.conversations import MAX_ATTACHMENTS_PER_MESSAGE, MAX_MESSAGES_PER_CALL
 from persistence.unit_of_work import UnitOfWork
 
 
@@ -30,6 +30,11 @@ class MessageInput:
     extra_data: JSON | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    attachment_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description=f"Files of the conversation's owner to attach, in order "
+        f"(at most {MAX_ATTACHMENTS_PER_MESSAGE}; see `uploadFile`).",
+    )
 
 
 @strawberry.input
@@ -82,8 +87,12 @@ class ConversationMutations:
                     extra_data=m.extra_data,
                     input_tokens=m.input_tokens,
                     output_tokens=m.output_tokens,
+                    attachment_ids=[
+                        row_id(raw, "File", ("messages", index, "attachment_ids", at))
+                        for at, raw in enumerate(m.attachment_ids)
+                    ],
                 )
-                for m in input.messages
+                for index, m in enumerate(input.messages)
             ]
             conversation_id = row_id(input.conversation_id, "Conversation", ("conversation_id",))
             conversation, stored = await conversations.post_messages(uow, conversation_id, messages)

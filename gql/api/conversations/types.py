@@ -25,6 +25,7 @@ from persistence.repositories.messages import MESSAGES_NEWEST_FIRST, MESSAGES_OL
 
 if TYPE_CHECKING:
     from gql.api.customers.types import Customer
+    from gql.api.files.types import File
     from gql.api.personas.types import Persona
 
 strawberry.enum(MessageRole, description="Who wrote a message.")
@@ -75,6 +76,15 @@ class Message(RowNode):
     @strawberry.field(description="The conversation this message belongs to.")
     async def conversation(self, info: Info) -> Conversation | None:
         return await Conversation.load(info, self.conversation_id)
+
+    @strawberry.field(description="The files attached to this message, in their order.")
+    async def attachments(
+        self, info: Info
+    ) -> list[Annotated[File, strawberry.lazy("gql.api.files.types")]]:
+        from gql.api.files.types import File
+
+        rows = await info.context.loaders.attachments_of_message.load(self.pk)
+        return [File.from_row(row) for row in rows]
 
 
 @strawberry.type(description="A thread between a persona and a customer.")

@@ -20,6 +20,7 @@ from persistence.health import HealthMonitor
 from persistence.models import User
 from persistence.scope import Scope
 from persistence.services.credentials import Passwords
+from persistence.storage import Storage
 from persistence.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Services:
     health: HealthMonitor
     viewers: ActiveViewers
     tokens: TokenReader
+    storage: Storage
     compiled_reads: bool = True
 
 

@@ -153,6 +153,10 @@ class Loaders:
         return DataLoader(self._uow.files.get_many)
 
     @cached_property
+    def attachments_of_message(self) -> Loader:
+        return DataLoader(self._uow.files.attachments_by_message)
+
+    @cached_property
     def personas_of_owner(self) -> Children:
         personas = self._uow.personas
         return Children.of(personas.pages_by_owner, personas.counts_by_owner)

@@ -2,13 +2,24 @@ from __future__ import annotations
 
 import strawberry
 
-from gql.api.core.compiled import Source
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
+from gql.api.core.errors import BadUserInput
 from gql.api.files.types import File
 from gql.auth.permissions import AUTHENTICATED
 from persistence.models import File as FileRow
+from persistence.repositories import FileFilter
 from persistence.repositories.files import FILES_NEWEST_FIRST
+
+CONTENT_TYPE_MAX = 255
+
+
+@strawberry.input
+class FileFilterInput:
+    content_type: str | None = strawberry.field(
+        default=None,
+        description="One content type (`audio/ogg`) or a family (`audio/*`), case-insensitive.",
+    )
 
 
 @strawberry.type
@@ -16,8 +27,12 @@ class FileQueries:
     @keyset_connection(
         Connection[File], permission_classes=AUTHENTICATED, description="Your files, newest first."
     )
-    def files(self, info: Info) -> Keyset[FileRow]:
-        files = info.context.uow.files
-        return Keyset(
-            FILES_NEWEST_FIRST, None, files.find, files.count, File.from_row, Source("file")
-        )
+    def files(self, info: Info, filter: FileFilterInput | None = None) -> Keyset[FileRow]:
+        given = filter or FileFilterInput()
+        if given.content_type is not None and len(given.content_type) > CONTENT_TYPE_MAX:
+            raise BadUserInput(
+                f"`filter.contentType` is longer than {CONTENT_TYPE_MAX} characters",
+                "filter.contentType",
+            )
+        filter_ = FileFilter(content_type=given.content_type)
+        return Keyset.of_filter(info.context.uow.files, filter_, FILES_NEWEST_FIRST, File.from_row)

@@ -48,6 +48,10 @@ class UpdatePersonaInput:
     is_active: bool | None = strawberry.UNSET
     ai_settings: AiSettingsInput | None = strawberry.UNSET
     voice_settings: VoiceSettingsInput | None = strawberry.UNSET
+    avatar_file_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="An image file of yours (see `uploadFile`); `null` removes the avatar.",
+    )
 
 
 @strawberry.type
@@ -84,6 +88,10 @@ class PersonaMutations:
                 for name in (*personas.TEXTS, "is_active", "ai_settings", "voice_settings")
                 if (value := getattr(input, name)) is not strawberry.UNSET
             }
+            if input.avatar_file_id is not strawberry.UNSET:
+                changes["avatar_file_id"] = row_id(
+                    input.avatar_file_id, "File", ("avatar_file_id",)
+                )
             persona_id = row_id(input.id, "Persona", ("id",))
             persona = await personas.update_persona(uow, persona_id, changes)
             return PersonaPayload(persona=Persona.from_row(persona))

@@ -14,6 +14,7 @@ from gql.api.core.compiled import Declared, PageOf
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.nodes import RowNode
+from gql.api.files.types import File
 from persistence import models
 from persistence.models import Conversation as ConversationRow
 from persistence.repositories.personas import PERSONAS_BY_NAME, PERSONAS_NEWEST_FIRST
@@ -72,8 +73,13 @@ class Persona(RowNode):
     is_active: bool
     ai_settings: AiSettings
     voice_settings: VoiceSettings
+    avatar_file_id: strawberry.Private[UUID | None]
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field(description="The persona's avatar image, if it has one.")
+    async def avatar(self, info: Info) -> File | None:
+        return await File.load(info, self.avatar_file_id)
 
     @keyset_connection(
         Connection[Conversation],
