@@ -141,6 +141,9 @@ class DatabaseSettings(BaseSettings):
     db_command_timeout_s: float = Field(default=20.0, ge=0, validation_alias="DB_COMMAND_TIMEOUT_S")
     db_pool_recycle: int = Field(default=1800, ge=-1, validation_alias="DB_POOL_RECYCLE")
     db_echo: bool = Field(default=False, validation_alias="DB_ECHO")
+    event_listener_check_s: float = Field(
+        default=5.0, gt=0, validation_alias="EVENT_LISTENER_CHECK_S"
+    )
     db_statement_timeout_ms: int = Field(
         default=15_000, ge=0, validation_alias="DB_STATEMENT_TIMEOUT_MS"
     )

@@ -6,9 +6,11 @@ import contextlib
 from collections.abc import AsyncIterator
 from types import TracebackType
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence.errors import PersistenceError
+from persistence.events import Event, EventBus
 from persistence.reads import JsonReads
 from persistence.repositories import (
     AppointmentRepository,
@@ -32,6 +34,8 @@ class UnitOfWork:
     rolls back whatever was not committed, including after any exception.
     ``writes=True`` takes SQLite's write lock up front, so a transaction that
     reads first and writes later cannot lose a race to another writer.
+    Events published on the unit go out with its commit, through ``events``
+    (none without a bus), and are dropped by a rollback.
     """
 
     def __init__(
@@ -40,10 +44,13 @@ class UnitOfWork:
         scope: Scope | None = None,
         *,
         writes: bool = False,
+        events: EventBus | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.scope = scope or Scope.nobody()
         self._writes = writes
+        self._bus = events
+        self._events: list[Event] = []
 
     def open(self) -> UnitOfWork:
         """Start the unit without entering it as a context manager; the caller must
@@ -101,11 +108,25 @@ class UnitOfWork:
                 await self.rollback()
             raise
 
+    def publish(self, event: Event) -> None:
+        """Announce ``event`` when this unit commits (and never if it rolls back)."""
+        if self._bus is not None:
+            self._events.append(event)
+
     async def commit(self) -> None:
         """Make every change of this unit durable; raises a PersistenceError on failure."""
+        events, self._events = self._events, []
+        if events and self._bus is not None:
+            await self._bus.before_commit(self._execute, events)
         await self._gate.commit()
+        if events and self._bus is not None:
+            self._bus.after_commit(events)
+
+    async def _execute(self, statement: str, parameters: dict[str, object]) -> None:
+        await self._gate.execute(text(statement).bindparams(**parameters))
 
     async def rollback(self) -> None:
+        self._events.clear()
         await self._gate.rollback()
 
     async def close(self) -> None:
@@ -113,4 +134,5 @@ class UnitOfWork:
 
         Closing (not rolling back) keeps loaded rows readable after the unit ends.
         """
+        self._events.clear()
         await self._gate.close()

@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from gql.api.core.context import Services
 from gql.auth.viewers import ActiveViewers
@@ -23,9 +23,10 @@ from gql.server import graphiql
 from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
+from gql.server.subscriptions import SubscriptionEndpoint
 from gql.server.telemetry import RequestTelemetry
 from gql.settings import Settings, get_settings
-from persistence.engine import create_engine, create_session_factory
+from persistence.engine import create_engine, create_event_bus, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords
 
@@ -66,11 +67,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         passwords=Passwords(settings),
         health=HealthMonitor(engine, settings.health_timeout_s, settings.health_cache_s),
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
+        events=create_event_bus(settings),
         compiled_reads=settings.compiled_reads,
     )
+    schema = build_schema(settings)
     graphql = GraphQLEndpoint(
         services,
-        build_schema(settings),
+        schema,
         graphiql_html=graphiql.page() if settings.graphiql_enabled else None,
     )
 
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collection()
         yield
+        await services.events.close()
         if owns_engine:
             await engine.dispose()
 
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with `Allow` itself.
         Route("/graphql", graphql),
+        WebSocketRoute("/graphql", SubscriptionEndpoint(services, schema)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
