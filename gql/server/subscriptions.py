@@ -26,6 +26,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
@@ -121,6 +122,11 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
             },
         )
         self.graphql_transport_ws_handler_class = handler
+
+    def encode_json(self, data: object) -> str:
+        # orjson, as over HTTP: compiled answers are pre-built JSON (orjson.Fragment).
+        # Text, not bytes: graphql-transport-ws messages are text frames.
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context = build_context(self.services, request)
