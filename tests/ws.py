@@ -35,7 +35,7 @@ class Socket:
             {"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}
         )
 
-    async def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def receive(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """The next message that is not a server ``ping`` (answered with ``pong``)."""
         while True:
             message: dict[str, Any] = await self.ws.receive_json(timeout=timeout)
@@ -43,7 +43,7 @@ class Socket:
                 return message
             await self.send({"type": "pong"})
 
-    async def closed(self, timeout: float = 5.0) -> tuple[int, str | None]:
+    async def closed(self, timeout: float = 5.0) -> tuple[int, str | None]:  # noqa: ASYNC109
         """The close code and reason the server ends the connection with."""
         try:
             async with asyncio.timeout(timeout):
