@@ -25,19 +25,19 @@ def everything(_event: Event) -> bool:
     return True
 
 
-async def next_event(subscriber: Subscriber, timeout: float = 5.0) -> Event:
+async def next_event(subscriber: Subscriber, timeout: float = 5.0) -> Event:  # noqa: ASYNC109
     async with asyncio.timeout(timeout):
         return await anext(subscriber)
 
 
 async def start_conversation(db: Database, bus: EventBus, owner, *, fail: bool = False) -> None:
     """A conversation started and announced in one transaction, which fails if asked."""
-    async with UnitOfWork(db.session_factory, Scope.admin(), events=bus) as uow:
-        async with uow.transaction():
-            conversation = await make_conversation(uow, owner)
-            uow.publish(Event(Topic.CONVERSATION, "started", owner.id, conversation.id))
-            if fail:
-                raise RuntimeError("refused after the write")
+    unit = UnitOfWork(db.session_factory, Scope.admin(), events=bus)
+    async with unit as uow, uow.transaction():
+        conversation = await make_conversation(uow, owner)
+        uow.publish(Event(Topic.CONVERSATION, "started", owner.id, conversation.id))
+        if fail:
+            raise RuntimeError("refused after the write")
 
 
 @pytest.fixture
