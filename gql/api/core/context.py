@@ -70,6 +70,9 @@ class Context:
     connection_params: dict[str, Any] | None = None
     is_connection: bool = False
     _loaders: Loaders | None = field(default=None, repr=False)
+    # Event contexts made from this one and not closed yet (see :meth:`for_event`).
+    _open_events: list[Context] = field(default_factory=list, repr=False)
+    _parent: Context | None = field(default=None, repr=False)
 
     @property
     def loaders(self) -> Loaders:
@@ -115,7 +118,10 @@ class Context:
         its own unit of work and loaders (rows as they are now)."""
         uow = new_unit_of_work(self.services)
         uow.rescope(self.uow.scope)
-        return Context(self.request, self.services, uow, viewer=self.viewer)
+        event = Context(self.request, self.services, uow, viewer=self.viewer)
+        event._parent = self
+        self._open_events.append(event)
+        return event
 
     async def identify(self) -> None:
         """Look up the bearer token's user and scope every read and write to them.
@@ -144,6 +150,13 @@ class Context:
         Never hangs on a database that stopped answering and never fails the
         response: the connection is given up instead (the pool replaces it).
         """
+        if self._parent is not None:
+            siblings = self._parent._open_events
+            siblings[:] = [event for event in siblings if event is not self]
+        # An operation ended while an event was being sent (a client that went away)
+        # closes that event's session too, rather than leaving it to the collector.
+        for event in list(self._open_events):
+            await event.close()
         if self._loaders is not None:
             self._loaders.forget()
         try:

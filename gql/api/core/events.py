@@ -13,6 +13,7 @@ cannot see (any more) give no payload.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -81,7 +82,9 @@ async def _deliver(
                     for payload in await payloads(event_context, event):
                         yield payload
                 finally:
-                    await event_context.close()
+                    # Shielded: a client that leaves now cancels us mid-close, and the
+                    # session must still hand its connection back to the pool.
+                    await asyncio.shield(event_context.close())
         except SubscriberTooSlow as error:
             raise GraphQLError(
                 f"This subscription fell too far behind and was ended ({error}); "

@@ -8,6 +8,7 @@ viewer's lookup in :class:`IdentifyViewer`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -280,7 +281,8 @@ class PerOperationContext(SchemaExtension):
         try:
             yield
         finally:
-            await operation.close()
+            # Shielded: the operation ends by cancellation when its client leaves.
+            await asyncio.shield(operation.close())
 
 
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
