@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres chromium wrk npm postgraphile bench bench-scale lint schema clean check
+.PHONY: install test run serve postgres chromium wrk npm postgraphile clients bench bench-scale lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -32,7 +32,11 @@ npm:
 postgraphile: install npm
 	$(BIN)/python -m bench.peer
 
-test: install postgres chromium wrk postgraphile
+# The npm clients the suite drives (graphql-ws), from their lock into tests/clients/.
+clients: npm
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+
+test: install postgres chromium wrk postgraphile clients
 	$(BIN)/python -m pytest
 
 # The benchmark (README, "Benchmark"): seeds the concierge_bench database, then

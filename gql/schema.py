@@ -1,4 +1,4 @@
-"""The Strawberry schema: the query and mutation roots assembled from each domain
+"""The Strawberry schema: the query, mutation and subscription roots assembled from each domain
 of gql/api/, every type, and the extensions that carry cross-cutting concerns.
 
 The order of the domains below is the order of the root fields in the SDL and
@@ -22,11 +22,13 @@ from gql.api.accounts.queries import AccountQueries
 from gql.api.accounts.types import User
 from gql.api.appointments.mutations import AppointmentMutations
 from gql.api.appointments.queries import AppointmentQueries, ReminderQueries
+from gql.api.appointments.subscriptions import AppointmentSubscriptions
 from gql.api.appointments.types import Appointment
 from gql.api.calendar.mutations import ScheduleMutations
 from gql.api.calendar.queries import CalendarQueries
 from gql.api.conversations.mutations import ConversationMutations
 from gql.api.conversations.queries import ConversationQueries
+from gql.api.conversations.subscriptions import ConversationSubscriptions
 from gql.api.conversations.types import Conversation, Message
 from gql.api.core.errors import ERROR_TYPES
 from gql.api.core.execution import PlainFieldExecutionContext
@@ -79,6 +81,9 @@ Mutation = merge_types(
     ),
 )
 
+# Live events over WebSocket (gql/server/subscriptions.py).
+Subscription = merge_types("Subscription", (ConversationSubscriptions, AppointmentSubscriptions))
+
 
 logger = logging.getLogger("concierge.graphql")
 
@@ -110,6 +115,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return ConciergeSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[*NODE_TYPES, *ERROR_TYPES],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),

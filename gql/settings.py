@@ -49,6 +49,16 @@ class Settings(DatabaseSettings):
     # Root fields whose whole selection the database can answer are read as one
     # statement's JSON (PostgreSQL only; gql/api/core/compiled.py).
     compiled_reads: bool = Field(default=True, validation_alias="COMPILED_READS")
+    # Subscriptions over WebSocket (gql/server/subscriptions.py).
+    max_subscriptions_per_connection: int = Field(
+        default=50, ge=1, validation_alias="MAX_SUBSCRIPTIONS_PER_CONNECTION"
+    )
+    subscription_queue_size: int = Field(
+        default=100, ge=1, validation_alias="SUBSCRIPTION_QUEUE_SIZE"
+    )
+    ws_init_timeout_s: float = Field(default=10.0, gt=0, validation_alias="WS_INIT_TIMEOUT_S")
+    ws_ping_interval_s: float = Field(default=20.0, ge=0, validation_alias="WS_PING_INTERVAL_S")
+    ws_ping_timeout_s: float = Field(default=20.0, gt=0, validation_alias="WS_PING_TIMEOUT_S")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="CORS_ORIGINS"
     )

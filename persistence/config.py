@@ -144,6 +144,9 @@ class DatabaseSettings(BaseSettings):
     # A pooled connection unused for longer is checked (a round trip) before use.
     db_ping_idle_s: float = Field(default=2.0, ge=0, validation_alias="DB_PING_IDLE_S")
     db_echo: bool = Field(default=False, validation_alias="DB_ECHO")
+    event_listener_check_s: float = Field(
+        default=5.0, gt=0, validation_alias="EVENT_LISTENER_CHECK_S"
+    )
     db_statement_timeout_ms: int = Field(
         default=15_000, ge=0, validation_alias="DB_STATEMENT_TIMEOUT_MS"
     )

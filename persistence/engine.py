@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from persistence.config import DatabaseSettings, DatabaseTarget
+from persistence.events import EventBus, LocalEvents, PostgresEvents
 from persistence.instrumentation import instrument
 from persistence.repositories.usage import SQLITE_BUCKET_FUNCTION
 from persistence.rules.buckets import local_bucket
@@ -36,6 +37,16 @@ def create_engine(settings: DatabaseSettings, target: DatabaseTarget | None = No
         engine = _postgres_engine(settings, target)
     instrument(engine, settings.slow_query_ms)
     return engine
+
+
+def create_event_bus(settings: DatabaseSettings, target: DatabaseTarget | None = None) -> EventBus:
+    """The process's event bus: LISTEN/NOTIFY on PostgreSQL (its listener on an
+    engine of its own, that holds no pool), in process on SQLite."""
+    target = target or settings.database
+    if target.dialect == "sqlite":
+        return LocalEvents()
+    listener = _postgres_engine(settings, target, listener=True)
+    return PostgresEvents(listener, check_interval_s=settings.event_listener_check_s)
 
 
 def _engine_options(settings: DatabaseSettings) -> dict[str, Any]:
@@ -82,9 +93,11 @@ def _sqlite_engine(settings: DatabaseSettings, target: DatabaseTarget) -> AsyncE
     return engine
 
 
-def _postgres_engine(settings: DatabaseSettings, target: DatabaseTarget) -> AsyncEngine:
+def _postgres_engine(
+    settings: DatabaseSettings, target: DatabaseTarget, *, listener: bool = False
+) -> AsyncEngine:
     connect_args: dict[str, Any] = {**target.connect_args}
-    server_settings = {"application_name": "concierge"}
+    server_settings = {"application_name": "concierge-events" if listener else "concierge"}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     connect_args["server_settings"] = server_settings
@@ -92,7 +105,10 @@ def _postgres_engine(settings: DatabaseSettings, target: DatabaseTarget) -> Asyn
     if settings.db_command_timeout_s:
         connect_args.setdefault("command_timeout", settings.db_command_timeout_s)
     options: dict[str, Any] = _engine_options(settings)
-    if settings.db_pgbouncer:
+    if listener:
+        # One connection, held for as long as the listener runs: no pool to keep.
+        options["poolclass"] = NullPool
+    elif settings.db_pgbouncer:
         # PgBouncer in transaction mode may hand each statement to another server
         # connection: no prepared-statement cache, unique statement names, no pool of our own.
         connect_args["statement_cache_size"] = 0

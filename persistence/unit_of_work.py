@@ -7,9 +7,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence.errors import PersistenceError
+from persistence.events import Event, EventBus
 from persistence.reads import JsonReads
 from persistence.repositories import (
     AppointmentRepository,
@@ -35,6 +37,8 @@ class UnitOfWork:
     rolls back whatever was not committed, including after any exception.
     ``writes=True`` takes SQLite's write lock up front, so a transaction that
     reads first and writes later cannot lose a race to another writer.
+    Events published on the unit go out with its commit, through ``events``
+    (none without a bus), and are dropped by a rollback.
     """
 
     def __init__(
@@ -43,11 +47,14 @@ class UnitOfWork:
         scope: Scope | None = None,
         *,
         writes: bool = False,
+        events: EventBus | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.scope = scope or Scope.nobody()
         self._writes = writes
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._bus = events
+        self._events: list[Event] = []
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once this unit's next commit has succeeded (e.g. place a file's
@@ -122,14 +129,25 @@ class UnitOfWork:
                 await self.rollback()
             raise
 
+    def publish(self, event: Event) -> None:
+        """Announce ``event`` when this unit commits (and never if it rolls back)."""
+        if self._bus is not None:
+            self._events.append(event)
+
     async def commit(self) -> None:
-        """Make every change of this unit durable, then run the actions waiting for it
-        (:meth:`after_commit`); raises a PersistenceError on failure (and runs none)."""
+        """Make every change of this unit durable, then announce its events and run
+        the actions waiting for it (:meth:`after_commit`); raises a PersistenceError
+        on failure (and then announces and runs nothing)."""
+        events, self._events = self._events, []
         try:
+            if events and self._bus is not None:
+                await self._bus.before_commit(self._execute, events)
             await self._gate.commit()
         except BaseException:
             self._after_commit.clear()
             raise
+        if events and self._bus is not None:
+            self._bus.after_commit(events)
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             try:
@@ -137,8 +155,12 @@ class UnitOfWork:
             except Exception:
                 logger.exception("an action after commit failed")
 
+    async def _execute(self, statement: str, parameters: dict[str, object]) -> None:
+        await self._gate.execute(text(statement).bindparams(**parameters))
+
     async def rollback(self) -> None:
         self._after_commit.clear()
+        self._events.clear()
         await self._gate.rollback()
 
     async def close(self) -> None:
@@ -147,4 +169,5 @@ class UnitOfWork:
         Closing (not rolling back) keeps loaded rows readable after the unit ends.
         """
         self._after_commit.clear()
+        self._events.clear()
         await self._gate.close()

@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from gql.api.core.context import Services
 from gql.auth.tokens import TokenReader
@@ -25,10 +25,11 @@ from gql.server.downloads import FileDownloads
 from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
+from gql.server.subscriptions import SubscriptionEndpoint
 from gql.server.telemetry import RequestTelemetry
 from gql.server.uploads import PREFLIGHT_HEADERS as PREFLIGHT
 from gql.settings import Settings, get_settings
-from persistence.engine import create_engine, create_session_factory
+from persistence.engine import create_engine, create_event_bus, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords
 from persistence.storage import LocalStorage
@@ -72,11 +73,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
         tokens=TokenReader(settings),
         storage=LocalStorage(settings.files_root),
+        events=create_event_bus(settings),
         compiled_reads=settings.compiled_reads,
     )
+    schema = build_schema(settings)
     graphql = GraphQLEndpoint(
         services,
-        build_schema(settings),
+        schema,
         graphiql_html=graphiql.page() if settings.graphiql_enabled else None,
     )
 
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collection()
         yield
+        await services.events.close()
         if owns_engine:
             await engine.dispose()
 
@@ -109,6 +113,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, which answers 405 with `Allow` itself.
         Route("/graphql", graphql),
+        WebSocketRoute("/graphql", SubscriptionEndpoint(services, schema)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/files/{file_id}", FileDownloads(services).respond, methods=["GET", "HEAD"]),

@@ -16,6 +16,7 @@ from persistence.errors import (
     Problem,
     TooClose,
 )
+from persistence.events import Event, Topic
 from persistence.models import Appointment, AppointmentChange, AppointmentEvent, utcnow
 from persistence.models import AppointmentStatus as Status
 from persistence.rules.lifecycle import CHANGE_TO, may_become, may_move
@@ -148,3 +149,4 @@ async def _record(
             previous_starts_at=previous_starts_at,
         ),
     )
+    uow.publish(Event(Topic.APPOINTMENT, change.value, appointment.owner_id, appointment.id))

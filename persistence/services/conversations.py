@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from persistence.errors import NotFound, Problem
+from persistence.events import Event, Topic
 from persistence.models import Conversation, Message, MessageRole
 from persistence.rules.values import between, json_object, length, refuse
 from persistence.services.files import owned_files
@@ -60,7 +61,7 @@ async def start_conversation(
         owners = {row.owner_id for row in (persona, customer) if row is not None}
         if len(owners) > 1:  # only an admin sees rows of several owners
             refuse([Problem(("customer_id",), "belongs to another operator than the persona")])
-        return await uow.conversations.add(
+        conversation = await uow.conversations.add(
             Conversation(
                 # An admin starting one for an operator's persona or customer starts it for them.
                 owner_id=owners.pop() if owners else viewer_id,
@@ -71,6 +72,8 @@ async def start_conversation(
                 provider_config=new.provider_config or {},
             )
         )
+        uow.publish(_changed(conversation, "started"))
+        return conversation
 
 
 def _message_problems(message: NewMessage, index: int) -> list[Problem | None]:
@@ -131,6 +134,11 @@ async def post_messages(
         for message, row in zip(messages, stored, strict=True):
             if message.attachment_ids:
                 await uow.files.attach(conversation.owner_id, row.id, message.attachment_ids)
+        for row in stored:
+            uow.publish(
+                Event(Topic.MESSAGE, "added", conversation.owner_id, conversation.id, row.id)
+            )
+        uow.publish(_changed(conversation, "messages_added"))
         return conversation, stored
 
 
@@ -141,6 +149,11 @@ async def delete_conversation(uow: UnitOfWork, conversation_id: UUID) -> None:
         if conversation is None:
             raise NotFound("conversation", conversation_id, ("id",))
         await uow.conversations.remove(conversation)
+        uow.publish(_changed(conversation, "deleted"))
+
+
+def _changed(conversation: Conversation, kind: str) -> Event:
+    return Event(Topic.CONVERSATION, kind, conversation.owner_id, conversation.id)
 
 
 async def _visible(repository: Any, row_id: UUID | None, entity: str, field: str) -> Any:

@@ -145,3 +145,44 @@ def _result_text(page: object) -> str:
     from selenium.webdriver.common.by import By
 
     return str(page.find_element(By.CSS_SELECTOR, ".graphiql-response").text)  # type: ignore[attr-defined]
+
+
+def test_graphiql_runs_a_subscription_over_its_websocket(live_server, browser, db):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, _ = live_server
+    token = _member_with_a_persona(base)
+    subscription = "subscription Inbox { inboxChanged { change conversation { title } } }"
+    browser.get(f"{base}/healthz")
+    headers = json.dumps({"Authorization": f"Bearer {token}"})
+    browser.execute_script("localStorage.setItem('graphiql:headers', arguments[0])", headers)
+    browser.execute_script("localStorage.setItem('graphiql:query', arguments[0])", subscription)
+    browser.get(f"{base}/graphql")
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda page: "subscription Inbox" in _editor_text(page))
+    run = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button")))
+    run.click()
+
+    # Start conversations until one shows up: the subscription goes live shortly after the click.
+    seen = False
+    for attempt in range(20):
+        httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": f'mutation {{ startConversation(input: {{title: "Live {attempt}"}}) '
+                "{ errors { message } } }"
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        try:
+            WebDriverWait(browser, 1).until(lambda page: '"STARTED"' in _result_text(page))
+            seen = True
+            break
+        except Exception:
+            continue
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"graphiql-subscription-{db.backend}.png"))
+    assert seen, _result_text(browser)
+    assert '"title": "Live' in _result_text(browser)

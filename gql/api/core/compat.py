@@ -8,6 +8,14 @@ module, with the versions it was written and tested against.
   and ``complete_leaf_value``, and its ``GroupedFieldSet``/``FieldDetailsList``
   types: the plain-field execution path (gql/api/core/execution.py) overrides
   the first two and calls the rest;
+- graphql-core's ``Executor.build_per_event_executor`` (the copy of the
+  executor each subscription event runs on), overridden to give each event
+  its own context (gql/api/core/execution.py, gql/api/core/events.py);
+- Strawberry's ``BaseGraphQLTransportWSHandler`` (its ``handle_connection_init``,
+  ``handle_pong``, ``shutdown``, ``send_message`` and ``websocket``), extended
+  for the 4401 close and server pings (gql/server/subscriptions.py), and that
+  Strawberry reads ``execution_context.context`` only after ``on_operation``
+  began (gql/api/core/extensions.py, ``PerOperationContext``);
 - Strawberry's execution context class (the base of ours), the back reference
   from a graphql-core field to its ``StrawberryField``, and whether that field
   is a plain attribute (``is_basic_field``, ``default_resolver``);

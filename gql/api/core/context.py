@@ -16,6 +16,7 @@ from gql.auth.tokens import InvalidToken, TokenReader, bearer_token
 from gql.auth.viewers import ActiveViewers
 from gql.settings import Settings
 from persistence.errors import PersistenceError
+from persistence.events import EventBus
 from persistence.health import HealthMonitor
 from persistence.models import User
 from persistence.scope import Scope
@@ -44,6 +45,7 @@ class Services:
     viewers: ActiveViewers
     tokens: TokenReader
     storage: Storage
+    events: EventBus
     compiled_reads: bool = True
 
 
@@ -65,7 +67,15 @@ class Context:
     # and the operation's fragments and variables as graphql-core holds them.
     field_middleware: bool = False
     document: Document | None = None
+    # A WebSocket connection's context: its `connection_init` payload (set by
+    # Strawberry), and whether it is the connection's own (each operation on it
+    # gets a context of its own, see :meth:`for_operation`).
+    connection_params: dict[str, Any] | None = None
+    is_connection: bool = False
     _loaders: Loaders | None = field(default=None, repr=False)
+    # Event contexts made from this one and not closed yet (see :meth:`for_event`).
+    _open_events: list[Context] = field(default_factory=list, repr=False)
+    _parent: Context | None = field(default=None, repr=False)
 
     @property
     def loaders(self) -> Loaders:
@@ -86,13 +96,43 @@ class Context:
             self.services.compiled_reads and not self.field_middleware and self.uow.reads.supported
         )
 
+    @property
+    def authorization(self) -> str | None:
+        """The ``Authorization`` credentials: the HTTP header, or over WebSocket the
+        ``Authorization`` (or ``authorization``) entry of ``connection_init``'s payload."""
+        if self.connection_params is not None:
+            params = self.connection_params
+            value = params.get("Authorization", params.get("authorization"))
+            return value if isinstance(value, str) else None
+        header: str | None = self.request.headers.get("authorization")
+        return header
+
+    def for_operation(self) -> Context:
+        """A context of its own for one operation on a WebSocket connection."""
+        return Context(
+            self.request,
+            self.services,
+            new_unit_of_work(self.services),
+            connection_params=self.connection_params,
+        )
+
+    def for_event(self) -> Context:
+        """A fresh context for one subscription event: the same viewer and scope,
+        its own unit of work and loaders (rows as they are now)."""
+        uow = new_unit_of_work(self.services)
+        uow.rescope(self.uow.scope)
+        event = Context(self.request, self.services, uow, viewer=self.viewer)
+        event._parent = self
+        self._open_events.append(event)
+        return event
+
     async def identify(self) -> None:
         """Look up the bearer token's user and scope every read and write to them.
 
         A token that is malformed, expired or names an inactive user leaves the
         request anonymous, exactly like no token at all.
         """
-        token = bearer_token(self.request.headers.get("authorization"))
+        token = bearer_token(self.authorization)
         if token is None:
             return
         try:
@@ -113,6 +153,13 @@ class Context:
         Never hangs on a database that stopped answering and never fails the
         response: the connection is given up instead (the pool replaces it).
         """
+        if self._parent is not None:
+            siblings = self._parent._open_events
+            siblings[:] = [event for event in siblings if event is not self]
+        # An operation ended while an event was being sent (a client that went away)
+        # closes that event's session too, rather than leaving it to the collector.
+        for event in list(self._open_events):
+            await event.close()
         if self._loaders is not None:
             self._loaders.forget()
         try:
@@ -135,5 +182,9 @@ def build_context(services: Services, request: Any) -> Context:
     """The request's context. Its unit of work opens a session only when first used,
     and who is asking is found out by :meth:`Context.identify` once the operation
     has passed every limit."""
-    uow = UnitOfWork(services.session_factory).open()
-    return Context(request, services, uow)
+    return Context(request, services, new_unit_of_work(services))
+
+
+def new_unit_of_work(services: Services) -> UnitOfWork:
+    """An opened unit of work that publishes through the process's event bus."""
+    return UnitOfWork(services.session_factory, events=services.events).open()

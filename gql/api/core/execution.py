@@ -59,6 +59,7 @@ from gql.api.core.compat import (
 )
 from gql.api.core.compiled import Compiled
 from gql.api.core.context import Context, Document
+from gql.api.core.events import event_context_of
 from gql.api.core.observation import current_observation
 
 
@@ -156,6 +157,18 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         # of a list): its plain form, or None. The selection is kept beside its
         # entry so that its id cannot be reused while the entry exists.
         self._plain_selections: dict[int, tuple[GroupedFieldSet, list[PlainSelection] | None]] = {}
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        """Each subscription event executes with the context its payload was read
+        with (gql/api/core/events.py): its own unit of work and loaders."""
+        executor = super().build_per_event_executor(payload)
+        context = event_context_of(payload)
+        if context is not None:
+            if isinstance(self.context_value, Context):
+                context.field_middleware = self.context_value.field_middleware
+                context.document = self.context_value.document
+            executor.context_value = context
+        return executor
 
     def execute_fields(
         self,

@@ -8,6 +8,7 @@ viewer's lookup in :class:`IdentifyViewer`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -44,6 +45,7 @@ from strawberry.extensions import (
 from strawberry.types.graphql import OperationType
 
 from gql.api.core.compat import core_schema, provided_operation_name, use_instead_of_executing
+from gql.api.core.context import Context
 from gql.api.core.errors import BadUserInput, database_error, page_size_refused, with_code
 from gql.api.core.inputs import coerce_variables, input_refusal, locate_literal
 from gql.api.core.observation import current_observation, current_request_id
@@ -268,6 +270,24 @@ class IdentifyViewer(SchemaExtension):
         yield
 
 
+class PerOperationContext(SchemaExtension):
+    """Gives each operation on a WebSocket connection a context of its own: the
+    connection's is shared by all of them, and a unit of work must not be."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        connection = self.execution_context.context
+        if not (isinstance(connection, Context) and connection.is_connection):
+            yield
+            return
+        operation = connection.for_operation()
+        self.execution_context.context = operation
+        try:
+            yield
+        finally:
+            # Shielded: the operation ends by cancellation when its client leaves.
+            await asyncio.shield(operation.close())
+
+
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """The extensions of every operation, in the order they must run."""
     # The depth and alias rules are built once: the validation cache is keyed by the
@@ -277,6 +297,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     return [
+        PerOperationContext,
         PresentErrors,
         lambda: BoundedParse(settings.max_tokens),
         SingleOperation,
