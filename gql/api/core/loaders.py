@@ -16,6 +16,7 @@ from aiodataloader import DataLoader
 from persistence import reads
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.repositories.base import Filter
+from persistence.repositories.states import StateSelection
 from persistence.unit_of_work import UnitOfWork
 
 Row = TypeVar("Row")
@@ -90,6 +91,30 @@ class JsonRowKey:
     id: UUID
 
 
+@dataclass(frozen=True)
+class StateKey:
+    """One conversation's state entries, as a field's arguments select them."""
+
+    conversation_id: UUID
+    selection: StateSelection
+
+
+def _states(uow: UnitOfWork) -> Loader:
+    async def load(keys: Sequence[StateKey]) -> list[Any]:
+        groups: dict[StateSelection, list[int]] = defaultdict(list)
+        for index, key in enumerate(keys):
+            groups[key.selection].append(index)
+        found: list[Any] = [None] * len(keys)
+        for selection, indexes in groups.items():
+            ids = [keys[i].conversation_id for i in indexes]
+            entries = await uow.states.of_conversations(ids, selection)
+            for index, entry in zip(indexes, entries, strict=True):
+                found[index] = entry
+        return found
+
+    return DataLoader(load)
+
+
 def _json_pages(uow: UnitOfWork) -> Loader:
     async def load(keys: Sequence[JsonPageKey]) -> list[str]:
         # One statement per page: each writes its own answer.
@@ -127,6 +152,11 @@ class Loaders:
         self.message: Loader = DataLoader(uow.messages.get_many)
         self.appointment: Loader = DataLoader(uow.appointments.get_many)
         self.file: Loader = DataLoader(uow.files.get_many)
+        self.memory: Loader = DataLoader(uow.memories.get_many)
+        self.persona_module: Loader = DataLoader(uow.persona_modules.get_many)
+        self.modules_of_persona: Loader = DataLoader(uow.persona_modules.of_personas)
+        self.owner_settings: Loader = DataLoader(uow.owner_settings.of_owners)
+        self.states_of_conversation = _states(uow)
 
         personas, conversations = uow.personas, uow.conversations
         messages, appointments = uow.messages, uow.appointments
@@ -142,6 +172,9 @@ class Loaders:
         )
         self.appointments_of_customer = Children.of(
             appointments.pages_by_customer, appointments.counts_by_customer
+        )
+        self.memories_of_conversation = Children.of(
+            uow.memories.pages_by_conversation, uow.memories.counts_by_conversation
         )
         self.last_message_by_conversation: Loader = DataLoader(messages.latest_by_conversation)
         self.appointment_history: Loader = DataLoader(appointments.history_by_appointment)
