@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from persistence.models import DEFAULT_EMBEDDING_DIMENSIONS
+from persistence.models import DEFAULT_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_DIMENSIONS
 
 
 class VectorSearch(enum.StrEnum):
@@ -87,6 +87,8 @@ async def enable(engine: AsyncEngine, dimensions: int = DEFAULT_EMBEDDING_DIMENS
     embeddings of ``dimensions``; raises PgvectorUnavailable where it cannot."""
     if engine.dialect.name != "postgresql":
         raise PgvectorUnavailable("pgvector needs PostgreSQL")
+    if not 1 <= dimensions <= MAX_EMBEDDING_DIMENSIONS:
+        raise PgvectorUnavailable(f"HNSW indexes take 1 to {MAX_EMBEDDING_DIMENSIONS} dimensions")
     async with engine.begin() as connection:
         if (await connection.execute(_AVAILABLE)).first() is None:
             raise PgvectorUnavailable("this PostgreSQL server has no pgvector extension")

@@ -23,6 +23,11 @@ migrate_app = typer.Typer(
     no_args_is_help=False,
 )
 app.add_typer(migrate_app, name="migrate")
+vectors_app = typer.Typer(
+    help="How memories are searched by embedding: pgvector (HNSW) or exact search.",
+    no_args_is_help=True,
+)
+app.add_typer(vectors_app, name="vectors")
 
 
 @app.command()
@@ -134,6 +139,50 @@ def history() -> None:
     from persistence import migrations
 
     command.history(migrations.alembic_config())
+
+
+@vectors_app.command("status")
+def vectors_status() -> None:
+    """Print which vector search the database offers."""
+    from gql.settings import get_settings
+    from persistence import vectors
+    from persistence.engine import create_engine
+
+    async def read() -> str:
+        engine = create_engine(get_settings())
+        try:
+            return await vectors.describe(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(read()))
+
+
+@vectors_app.command("enable")
+def vectors_enable(
+    dimensions: Annotated[
+        int, typer.Option(help="The embedding length to index (one HNSW index per length).")
+    ] = 1536,
+) -> None:
+    """Install pgvector in the database, convert the embedding column to `vector` and
+    build the HNSW index; restart servers afterwards. Safe to run again."""
+    from gql.settings import get_settings
+    from persistence import vectors
+    from persistence.engine import create_engine
+
+    async def run() -> str:
+        engine = create_engine(get_settings())
+        try:
+            await vectors.enable(engine, dimensions)
+            return await vectors.describe(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except vectors.PgvectorUnavailable as error:
+        typer.echo(f"cannot enable pgvector: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 @app.command("export-schema")

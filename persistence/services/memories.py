@@ -21,7 +21,7 @@ from persistence.unit_of_work import UnitOfWork
 CONTENT_MAX = 10_000
 MAX_MEMORIES_PER_CALL = 100
 # All content and metadata of one call together (embeddings are bounded by their length).
-MAX_TOTAL_BYTES = 1_000_000
+MAX_TOTAL_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)

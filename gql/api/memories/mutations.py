@@ -101,7 +101,8 @@ class RecallMemoriesPayload(Payload):
         default=None, description="The conversation recalled from (its state, its messages)."
     )
     persona: Persona | None = strawberry.field(
-        default=None, description="The persona recalled for (its modules)."
+        default=None,
+        description="The persona recalled for, or the conversation's (its modules).",
     )
 
 
@@ -187,6 +188,8 @@ class MemoryMutations:
                 weights=(input.weights or RecallWeightsInput()).weights(),
             )
             found = await memories.recall_memories(uow, query)
+            conversation = await Conversation.load(info, query.conversation_id)
+            persona_id = query.persona_id or (conversation.persona_id if conversation else None)
             return RecallMemoriesPayload(
                 results=[
                     ScoredMemory(
@@ -194,8 +197,8 @@ class MemoryMutations:
                     )
                     for r in found
                 ],
-                conversation=await Conversation.load(info, query.conversation_id),
-                persona=await Persona.load(info, query.persona_id),
+                conversation=conversation,
+                persona=await Persona.load(info, persona_id),
             )
 
         return await run_mutation(info, RecallMemoriesPayload, work)
