@@ -50,7 +50,14 @@ SIMILARITY_ONLY = Weights(similarity=1.0, importance=0.0, recency=0.0)
 
 def _settings(url: str) -> Settings:
     # Seeding and index builds are slow by design: no slow-query lines for them.
-    return Settings(DATABASE_URL=url, CONCIERGE_ENV="test", SLOW_QUERY_MS=1e9)
+    # An index build over 100k embeddings takes minutes: no statement timeout either.
+    return Settings(
+        DATABASE_URL=url,
+        CONCIERGE_ENV="test",
+        SLOW_QUERY_MS=1e9,
+        DB_STATEMENT_TIMEOUT_MS=0,
+        DB_COMMAND_TIMEOUT_S=0,
+    )
 
 
 def embeddings(rng: np.random.Generator, centres: np.ndarray, count: int) -> np.ndarray:

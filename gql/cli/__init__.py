@@ -185,6 +185,50 @@ def vectors_enable(
         raise typer.Exit(1) from error
 
 
+@app.command()
+def purge(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Delete; without it, only report (a dry run).")
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Messages deleted per transaction.")
+    ] = 1000,
+) -> None:
+    """Delete messages older than each owner's retention (messageRetentionDays), in
+    short batches; a dry run unless --apply. Meant for cron, e.g. nightly."""
+    from gql.settings import get_settings
+    from persistence.engine import create_engine, create_session_factory
+    from persistence.services import lifecycle
+
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            factory = create_session_factory(engine)
+            expiring = await lifecycle.expiring_messages(factory)
+            total = sum(item.messages for item in expiring)
+            for item in expiring:
+                typer.echo(
+                    f"owner {item.owner_id}: {item.messages} messages older than "
+                    f"{item.retention_days} days (before {item.cutoff:%Y-%m-%d %H:%M} UTC)"
+                )
+            if not apply:
+                typer.echo(f"dry run: {total} messages would be deleted; add --apply to delete")
+                return
+            deleted = 0
+            with typer.progressbar(length=total, label="deleting messages") as bar:
+                for item in expiring:
+                    deleted += await lifecycle.purge_messages(
+                        factory, item, batch=batch_size, progress=bar.update
+                    )
+            typer.echo(f"deleted {deleted} messages")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL; - for stdout.")] = Path(
