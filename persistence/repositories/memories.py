@@ -216,7 +216,12 @@ class MemoryRepository(Repository[Memory]):
         statement = (
             update(Memory)
             .where(Memory.id.in_(set(ids)))
-            .values(access_count=Memory.access_count + 1, last_accessed_at=now)
+            # A recall is no change of the memory: `updated_at` stays.
+            .values(
+                access_count=Memory.access_count + 1,
+                last_accessed_at=now,
+                updated_at=Memory.updated_at,
+            )
             .returning(Memory)
             .execution_options(synchronize_session=False, populate_existing=True)
         )

@@ -115,10 +115,15 @@ async def test_recency_fades_memories_unused_for_a_half_life(operator, db):
     assert result["results"][1]["score"] == pytest.approx(0.5, abs=1e-3)
 
 
+LISTED = """query($id: ID!) { node(id: $id) { ... on Conversation {
+  memories(first: 10) { edges { node { content accessCount updatedAt } } } } } }"""
+
+
 async def test_each_recall_counts_an_access_of_what_it_returns(operator):
     ada = operator.api
     conversation = await given_memories(ada)
     near = (1.0, 0.0, 0.0, 0.0)
+    unchanged = (await ada.data(LISTED, {"id": conversation}))["node"]["memories"]["edges"]
     before = datetime.now(UTC)
 
     await recall(ada, near, conversationId=conversation, k=1, weights=ONLY_SIMILARITY)
@@ -128,15 +133,12 @@ async def test_each_recall_counts_an_access_of_what_it_returns(operator):
     assert (north["content"], north["accessCount"]) == ("north", 2)
     assert (north_east["content"], north_east["accessCount"]) == ("north-east", 1)
     assert datetime.fromisoformat(north["lastAccessedAt"]) >= before
-    listed = await ada.data(
-        """query($id: ID!) { node(id: $id) { ... on Conversation {
-             memories(first: 10) { edges { node { content accessCount } } } } } }""",
-        {"id": conversation},
-    )
-    counts = {
-        e["node"]["content"]: e["node"]["accessCount"] for e in listed["node"]["memories"]["edges"]
-    }
+    edges = (await ada.data(LISTED, {"id": conversation}))["node"]["memories"]["edges"]
+    counts = {e["node"]["content"]: e["node"]["accessCount"] for e in edges}
     assert counts == {"north": 2, "north-east": 1, "east": 0, "south": 0}
+    # Being recalled is no change of the memory.
+    updated = {e["node"]["content"]: e["node"]["updatedAt"] for e in edges}
+    assert updated == {e["node"]["content"]: e["node"]["updatedAt"] for e in unchanged}
 
 
 async def test_a_persona_recalls_across_its_conversations_only(operator, rival):
