@@ -187,16 +187,16 @@ async def run(args: argparse.Namespace) -> None:
             server.cleanup()
 
     if args.sqlite:
-        path = Path(tempfile.mkdtemp(prefix="concierge-bench-")) / "memories.db"
-        sqlite_url = f"sqlite+aiosqlite:///{path}"
-        await migrations.upgrade(sqlite_url)
-        engine = create_engine(_settings(sqlite_url))
-        try:
-            conversation_id = await seed(engine, data, args.dimensions)
-            times, _ = await recall_times(engine, conversation_id, queries, exact=True)
-            lines.append(summary("exact-numpy", times) + "   (SQLite)")
-        finally:
-            await engine.dispose()
+        with tempfile.TemporaryDirectory(prefix="concierge-bench-") as directory:
+            sqlite_url = f"sqlite+aiosqlite:///{Path(directory) / 'memories.db'}"
+            await migrations.upgrade(sqlite_url)
+            engine = create_engine(_settings(sqlite_url))
+            try:
+                conversation_id = await seed(engine, data, args.dimensions)
+                times, _ = await recall_times(engine, conversation_id, queries, exact=True)
+                lines.append(summary("exact-numpy", times) + "   (SQLite)")
+            finally:
+                await engine.dispose()
     print("\n".join(lines))
 
 
