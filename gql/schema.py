@@ -44,12 +44,25 @@ from gql.api.files.mutations import FileMutations
 from gql.api.files.queries import FileQueries
 from gql.api.files.types import File
 from gql.api.health.queries import HealthQueries
+from gql.api.memories.mutations import MemoryMutations
+from gql.api.memories.types import Memory
 from gql.api.personas.mutations import PersonaMutations
 from gql.api.personas.queries import PersonaQueries
-from gql.api.personas.types import Persona
+from gql.api.personas.types import Persona, PersonaModule
+from gql.api.states.mutations import StateMutations
 from gql.settings import Settings
 
-NODE_TYPES = (User, Persona, Customer, Conversation, Message, Appointment, File)
+NODE_TYPES = (
+    User,
+    Persona,
+    PersonaModule,
+    Customer,
+    Conversation,
+    Message,
+    Memory,
+    Appointment,
+    File,
+)
 
 Query = merge_types(
     "Query",
@@ -75,6 +88,8 @@ Mutation = merge_types(
         PersonaMutations,
         CustomerMutations,
         ConversationMutations,
+        StateMutations,
+        MemoryMutations,
         AppointmentMutations,
         ScheduleMutations,
         FileMutations,

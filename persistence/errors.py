@@ -64,6 +64,7 @@ class ProblemKind(enum.StrEnum):
     UNKNOWN_TIME_ZONE = "unknown_time_zone"
     END_BEFORE_START = "end_before_start"
     OVERLAPPING_RANGES = "overlapping_ranges"
+    WRONG_DIMENSIONS = "wrong_dimensions"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,20 @@ class InvalidInput(PersistenceError):
     def __init__(self, *problems: Problem) -> None:
         super().__init__("; ".join(problem.message for problem in problems))
         self.problems = problems
+
+
+class VersionConflict(PersistenceError):
+    """A compare-and-set write found another version than the one it expected:
+    someone else wrote first. Carries what is stored now (version 0 and no value:
+    nothing is stored)."""
+
+    def __init__(self, expected: int, current_version: int, current_value: object) -> None:
+        super().__init__(
+            f"expected version {expected}, but the stored version is {current_version}"
+        )
+        self.expected = expected
+        self.current_version = current_version
+        self.current_value = current_value
 
 
 class InvalidTransition(PersistenceError):

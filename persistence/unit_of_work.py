@@ -16,9 +16,13 @@ from persistence.reads import JsonReads
 from persistence.repositories import (
     AppointmentRepository,
     ConversationRepository,
+    ConversationStateRepository,
     CustomerRepository,
     FileRepository,
+    MemoryRepository,
     MessageRepository,
+    OwnerSettingsRepository,
+    PersonaModuleRepository,
     PersonaRepository,
     ScheduleRepository,
     SessionGate,
@@ -102,6 +106,10 @@ class UnitOfWork:
         self.files = FileRepository(self._gate, scope)
         self.schedules = ScheduleRepository(self._gate, scope)
         self.usage = UsageRepository(self._gate, scope)
+        self.memories = MemoryRepository(self._gate, scope)
+        self.states = ConversationStateRepository(self._gate, scope)
+        self.persona_modules = PersonaModuleRepository(self._gate, scope)
+        self.owner_settings = OwnerSettingsRepository(self._gate, scope)
         self.reads = JsonReads(self._gate, scope)
 
     async def __aexit__(

@@ -38,14 +38,19 @@ from tests.api.wire import global_id
 from tests.factories import make_user
 
 BACKENDS = ("sqlite", "postgres")
+# A third backend for tests marked `pgvector`: PostgreSQL with the pgvector extension,
+# served by PyPI's pgserver (Debian's PostgreSQL here has no pgvector package).
+PGVECTOR = "pgvector"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 _BOOKKEEPING = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.I)
 
 
-async def _create_postgres_database() -> tuple[str, str]:
-    admin = normalise_database_url(POSTGRES_ADMIN_URL)
+async def _create_postgres_database(
+    admin_url: str = POSTGRES_ADMIN_URL, *, extension: str | None = None
+) -> tuple[str, str]:
+    admin = normalise_database_url(admin_url)
     name = f"concierge_test_{uuid.uuid4().hex[:12]}"
     engine = create_async_engine(
         admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args
@@ -60,12 +65,20 @@ async def _create_postgres_database() -> tuple[str, str]:
         )
     finally:
         await engine.dispose()
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    if extension is not None:
+        target = normalise_database_url(url)
+        engine = create_async_engine(target.url, connect_args=target.connect_args)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension}"))
+        finally:
+            await engine.dispose()
     return name, url
 
 
-async def _drop_postgres_database(name: str) -> None:
-    admin = normalise_database_url(POSTGRES_ADMIN_URL)
+async def _drop_postgres_database(name: str, admin_url: str = POSTGRES_ADMIN_URL) -> None:
+    admin = normalise_database_url(admin_url)
     engine = create_async_engine(
         admin.url, isolation_level="AUTOCOMMIT", connect_args=admin.connect_args
     )
@@ -76,7 +89,32 @@ async def _drop_postgres_database(name: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every database test runs on each backend; those marked ``pgvector`` on
+    PostgreSQL with pgvector as well."""
+    if "database_url" in metafunc.fixturenames:
+        marked = metafunc.definition.get_closest_marker("pgvector") is not None
+        backends = (*BACKENDS, PGVECTOR) if marked else BACKENDS
+        metafunc.parametrize("database_url", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def pgvector_admin_url() -> Iterator[str]:
+    """A PostgreSQL server with pgvector of the suite's own (pgserver, data under
+    /tmp), started on first use and stopped at the end of the session."""
+    import tempfile
+
+    import pgserver
+
+    data = tempfile.mkdtemp(prefix="concierge-pgvector-")
+    server = pgserver.get_server(data, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
 async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
@@ -87,12 +125,15 @@ async def database_url(
         await migrations.upgrade(url)
         yield url
         return
-    name, url = await _create_postgres_database()
+    admin_url, extension = POSTGRES_ADMIN_URL, None
+    if request.param == PGVECTOR:
+        admin_url, extension = request.getfixturevalue("pgvector_admin_url"), "vector"
+    name, url = await _create_postgres_database(admin_url, extension=extension)
     try:
         await migrations.upgrade(url)
         yield url
     finally:
-        await _drop_postgres_database(name)
+        await _drop_postgres_database(name, admin_url)
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +183,7 @@ class Database:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     url: str
+    kind: str = "sqlite"  # sqlite, postgres or pgvector
 
     @property
     def backend(self) -> str:
@@ -166,9 +208,12 @@ class Database:
 
 
 @pytest.fixture
-async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
+async def db(
+    engine: AsyncEngine, database_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Database]:
     """The backend's database, emptied again after the test."""
-    database = Database(engine, create_session_factory(engine), database_url)
+    kind = request.node.callspec.params["database_url"]
+    database = Database(engine, create_session_factory(engine), database_url, kind)
     yield database
     await database.wipe()
 

@@ -23,6 +23,11 @@ migrate_app = typer.Typer(
     no_args_is_help=False,
 )
 app.add_typer(migrate_app, name="migrate")
+vectors_app = typer.Typer(
+    help="How memories are searched by embedding: pgvector (HNSW) or exact search.",
+    no_args_is_help=True,
+)
+app.add_typer(vectors_app, name="vectors")
 
 
 @app.command()
@@ -134,6 +139,94 @@ def history() -> None:
     from persistence import migrations
 
     command.history(migrations.alembic_config())
+
+
+@vectors_app.command("status")
+def vectors_status() -> None:
+    """Print which vector search the database offers."""
+    from gql.settings import get_settings
+    from persistence import vectors
+    from persistence.engine import create_engine
+
+    async def read() -> str:
+        engine = create_engine(get_settings())
+        try:
+            return await vectors.describe(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(read()))
+
+
+@vectors_app.command("enable")
+def vectors_enable(
+    dimensions: Annotated[
+        int, typer.Option(help="The embedding length to index (one HNSW index per length).")
+    ] = 1536,
+) -> None:
+    """Install pgvector in the database, convert the embedding column to `vector` and
+    build the HNSW index; restart servers afterwards. Safe to run again."""
+    from gql.settings import get_settings
+    from persistence import vectors
+    from persistence.engine import create_engine
+
+    async def run() -> str:
+        engine = create_engine(get_settings())
+        try:
+            await vectors.enable(engine, dimensions)
+            return await vectors.describe(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except vectors.PgvectorUnavailable as error:
+        typer.echo(f"cannot enable pgvector: {error}", err=True)
+        raise typer.Exit(1) from error
+
+
+@app.command()
+def purge(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Delete; without it, only report (a dry run).")
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Messages deleted per transaction.")
+    ] = 1000,
+) -> None:
+    """Delete messages older than each owner's retention (messageRetentionDays), in
+    short batches; a dry run unless --apply. Meant for cron, e.g. nightly."""
+    from gql.settings import get_settings
+    from persistence.engine import create_engine, create_session_factory
+    from persistence.services import lifecycle
+
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            factory = create_session_factory(engine)
+            expiring = await lifecycle.expiring_messages(factory)
+            total = sum(item.messages for item in expiring)
+            for item in expiring:
+                typer.echo(
+                    f"owner {item.owner_id}: {item.messages} messages older than "
+                    f"{item.retention_days} days (before {item.cutoff:%Y-%m-%d %H:%M} UTC)"
+                )
+            if not apply:
+                typer.echo(f"dry run: {total} messages would be deleted; add --apply to delete")
+                return
+            deleted = 0
+            with typer.progressbar(length=total, label="deleting messages") as bar:
+                for item in expiring:
+                    deleted += await lifecycle.purge_messages(
+                        factory, item, batch=batch_size, progress=bar.update
+                    )
+            typer.echo(f"deleted {deleted} messages")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 @app.command("export-schema")

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gql.server import graphiql
 from gql.settings import Settings
+from persistence import vectors
 from persistence.config import DatabaseTarget, DatabaseUrlError
 from persistence.engine import create_engine
 from persistence.health import round_trip
@@ -147,12 +148,18 @@ async def _database_and_migrations(settings: Settings, target: DatabaseTarget) -
                 _unreachable(target, error, settings.health_timeout_s),
                 Check("migrations", Outcome.SKIP, "needs a reachable database"),
             ]
+        checks = [
+            Check(
+                "database", Outcome.OK, f"{target.display} ({target.dialect} {database.version})"
+            ),
+            _migrations(current, head_revision()),
+        ]
+        if current is not None:
+            search = await asyncio.wait_for(vectors.describe(engine), settings.health_timeout_s)
+            checks.append(Check("vector search", Outcome.OK, search))
+        return checks
     finally:
         await engine.dispose()
-    return [
-        Check("database", Outcome.OK, f"{target.display} ({target.dialect} {database.version})"),
-        _migrations(current, head_revision()),
-    ]
 
 
 def _sqlite_file_exists(target: DatabaseTarget) -> bool:

@@ -23,7 +23,21 @@ from persistence.models.enums import (
     Role,
 )
 from persistence.models.files import File, MessageFile
-from persistence.models.personas import Persona, default_ai_settings, default_voice_settings
+from persistence.models.memories import (
+    DEFAULT_EMBEDDING_DIMENSIONS,
+    MAX_EMBEDDING_DIMENSIONS,
+    ConversationState,
+    Memory,
+    MemoryType,
+    OwnerSettings,
+)
+from persistence.models.personas import (
+    ExecutionContext,
+    Persona,
+    PersonaModule,
+    default_ai_settings,
+    default_voice_settings,
+)
 from persistence.models.schedules import OpeningHours, Schedule, ScheduleException
 from persistence.models.users import User
 
@@ -48,8 +62,10 @@ def _bound_string_lengths() -> None:
 _bound_string_lengths()
 
 __all__ = [
+    "DEFAULT_EMBEDDING_DIMENSIONS",
     "EARLIEST_DATE",
     "LATEST_DATE",
+    "MAX_EMBEDDING_DIMENSIONS",
     "NO_OVERLAP",
     "Appointment",
     "AppointmentChange",
@@ -58,14 +74,20 @@ __all__ = [
     "Base",
     "Channel",
     "Conversation",
+    "ConversationState",
     "Customer",
     "Entity",
+    "ExecutionContext",
     "File",
+    "Memory",
+    "MemoryType",
     "Message",
     "MessageFile",
     "MessageRole",
     "OpeningHours",
+    "OwnerSettings",
     "Persona",
+    "PersonaModule",
     "Role",
     "Schedule",
     "ScheduleException",

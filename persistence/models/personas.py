@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence.models.base import Entity, owned_reference
+from persistence.models.enums import checked_enum
 
 
 def default_ai_settings() -> dict[str, Any]:
@@ -37,3 +39,44 @@ class Persona(Entity):
     ai_settings: Mapped[dict[str, Any]] = mapped_column(default=default_ai_settings)
     voice_settings: Mapped[dict[str, Any]] = mapped_column(default=default_voice_settings)
     avatar_file_id: Mapped[UUID | None] = mapped_column(index=True)
+    # How the assistants of the seeds run a persona: its mode (e.g. "assistant",
+    # "companion"), how often its proactive loop runs (e.g. "daily"), and for a
+    # companion the relation it plays (friend, mentor, ...). Free vocabularies.
+    mode: Mapped[str | None] = mapped_column(String(50))
+    loop_frequency: Mapped[str | None] = mapped_column(String(50))
+    relation_type: Mapped[str | None] = mapped_column(String(50))
+
+
+class ExecutionContext(enum.StrEnum):
+    """When a persona module runs relative to the assistant's reply."""
+
+    IMMEDIATE = "immediate"
+    POST_RESPONSE = "post_response"
+    ON_DEMAND = "on_demand"
+
+
+class PersonaModule(Entity):
+    """One module of a persona's pipeline: what triggers it, when it runs relative
+    to the reply, and in which order (lower stage priority first)."""
+
+    __tablename__ = "persona_modules"
+    __table_args__ = (
+        UniqueConstraint("persona_id", "name"),
+        Index(None, "persona_id", "stage_priority"),
+        CheckConstraint("stage_priority BETWEEN 0 AND 10000", name="stage_priority_in_range"),
+        *owned_reference("persona_modules", "persona_id", "personas", on_delete="CASCADE"),
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[UUID]
+    name: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(50))
+    trigger_pattern: Mapped[str | None] = mapped_column(String(1000))
+    content: Mapped[str | None] = mapped_column(String(20_000))
+    script: Mapped[str | None] = mapped_column(String(20_000))
+    execution_context: Mapped[ExecutionContext] = mapped_column(
+        checked_enum(ExecutionContext, "execution_context"), default=ExecutionContext.IMMEDIATE
+    )
+    requires_ai_inference: Mapped[bool] = mapped_column(default=False)
+    stage_priority: Mapped[int] = mapped_column(default=100)
+    is_active: Mapped[bool] = mapped_column(default=True)

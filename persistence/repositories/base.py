@@ -244,6 +244,11 @@ class Repository(Generic[M]):
         rows = await self._gate.scalars(statement)
         return rows[0] if rows else None
 
+    async def matching(self, *where: ColumnElement[bool] | None, order_by: Any = ()) -> list[M]:
+        """Every visible row matching ``where`` (for exports: no page, no cap)."""
+        order = order_by if isinstance(order_by, tuple | list) else (order_by,)
+        return await self._gate.scalars(self._select(*where).order_by(*order, self.model.id))
+
     async def count(self, *where: ColumnElement[bool] | None) -> int:
         statement = select(func.count()).select_from(self._select(*where).subquery())
         return int(await self._gate.scalar(statement))

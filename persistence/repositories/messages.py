@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, delete, select
 
 from persistence.models import Conversation, Message, utcnow
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
@@ -78,3 +79,9 @@ class MessageRepository(Repository[Message]):
             conversation.last_message_at = messages[-1].created_at
         await self._gate.flush()
         return list(messages)
+
+    async def delete_ids(self, ids: Select[Any]) -> int:
+        """Delete the visible messages whose ids ``ids`` selects; how many went."""
+        conditions = [c for c in (self._visible(), Message.id.in_(ids)) if c is not None]
+        statement = delete(Message).where(*conditions).returning(Message.id)
+        return len(await self._gate.rows(statement))

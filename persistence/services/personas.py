@@ -7,13 +7,20 @@ from typing import Any
 from uuid import UUID
 
 from persistence.errors import NotFound, Problem
-from persistence.models import Persona, default_ai_settings, default_voice_settings
+from persistence.models import (
+    Persona,
+    PersonaModule,
+    default_ai_settings,
+    default_voice_settings,
+)
 from persistence.rules.values import between, length, refuse
 from persistence.services.files import owned_files
 from persistence.unit_of_work import UnitOfWork
 
 NAME_MAX, DESCRIPTION_MAX, PROMPT_MAX, FIRST_MESSAGE_MAX = 100, 2000, 20_000, 4000
-TEXTS = ("name", "system_prompt", "description", "first_message")
+KIND_MAX = 50  # mode, loop_frequency, relation_type
+KINDS = ("mode", "loop_frequency", "relation_type")
+TEXTS = ("name", "system_prompt", "description", "first_message", *KINDS)
 REQUIRED = ("name", "system_prompt", "is_active")
 
 
@@ -52,6 +59,7 @@ def _check_texts(fields: Mapping[str, Any]) -> None:
             length(fields.get("system_prompt"), ("system_prompt",), minimum=1, maximum=PROMPT_MAX),
             length(fields.get("description"), ("description",), maximum=DESCRIPTION_MAX),
             length(fields.get("first_message"), ("first_message",), maximum=FIRST_MESSAGE_MAX),
+            *(length(fields.get(kind), (kind,), maximum=KIND_MAX) for kind in KINDS),
         ]
     )
 
@@ -127,3 +135,87 @@ async def _persona(uow: UnitOfWork, persona_id: UUID) -> Persona:
     if persona is None:
         raise NotFound("persona", persona_id, ("id",))
     return persona
+
+
+MODULE_FIELDS = (
+    "name",
+    "type",
+    "trigger_pattern",
+    "content",
+    "script",
+    "execution_context",
+    "requires_ai_inference",
+    "stage_priority",
+    "is_active",
+)
+MODULE_REQUIRED = (
+    "name",
+    "type",
+    "execution_context",
+    "requires_ai_inference",
+    "stage_priority",
+    "is_active",
+)
+MAX_MODULES_PER_PERSONA = 100
+
+
+def _check_module(fields: Mapping[str, Any]) -> None:
+    for required in MODULE_REQUIRED:
+        if required in fields and fields[required] is None:
+            refuse([Problem((required,), "cannot be null")])
+    refuse(
+        [
+            length(fields.get("name"), ("name",), minimum=1, maximum=100),
+            length(fields.get("type"), ("type",), minimum=1, maximum=50),
+            length(fields.get("trigger_pattern"), ("trigger_pattern",), maximum=1000),
+            length(fields.get("content"), ("content",), maximum=20_000),
+            length(fields.get("script"), ("script",), maximum=20_000),
+            between(fields.get("stage_priority"), ("stage_priority",), 0, 10_000),
+        ]
+    )
+
+
+async def create_persona_module(
+    uow: UnitOfWork, persona_id: UUID, fields: Mapping[str, Any]
+) -> PersonaModule:
+    """A module of a visible persona (its owner's). Raises NotFound, InvalidInput,
+    or Conflict when the persona has a module of that name."""
+    given = {name: fields[name] for name in MODULE_FIELDS if name in fields}
+    if "name" in given and given["name"] is not None:
+        given["name"] = given["name"].strip()
+    _check_module(given)
+    async with uow.transaction():
+        persona = await uow.personas.lock(persona_id)
+        if persona is None:
+            raise NotFound("persona", persona_id, ("persona_id",))
+        if await uow.persona_modules.count_of(persona.id) >= MAX_MODULES_PER_PERSONA:
+            refuse([Problem(("persona_id",), f"has {MAX_MODULES_PER_PERSONA} modules already")])
+        return await uow.persona_modules.add(
+            PersonaModule(owner_id=persona.owner_id, persona_id=persona.id, **given)
+        )
+
+
+async def update_persona_module(
+    uow: UnitOfWork, module_id: UUID, changes: Mapping[str, Any]
+) -> PersonaModule:
+    """Change the given fields of a visible module. Raises NotFound, InvalidInput
+    or Conflict."""
+    given = {name: changes[name] for name in MODULE_FIELDS if name in changes}
+    if given.get("name") is not None:
+        given["name"] = given["name"].strip()
+    _check_module(given)
+    async with uow.transaction():
+        module = await uow.persona_modules.lock(module_id)
+        if module is None:
+            raise NotFound("persona module", module_id, ("id",))
+        for name, value in given.items():
+            setattr(module, name, value)
+        return await uow.persona_modules.save(module)
+
+
+async def delete_persona_module(uow: UnitOfWork, module_id: UUID) -> None:
+    async with uow.transaction():
+        module = await uow.persona_modules.lock(module_id)
+        if module is None:
+            raise NotFound("persona module", module_id, ("id",))
+        await uow.persona_modules.remove(module)

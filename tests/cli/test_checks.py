@@ -26,6 +26,10 @@ COMMANDS = [
     ["export-schema"],
     ["schema-diff"],
     ["create-admin"],
+    ["vectors"],
+    ["vectors", "status"],
+    ["vectors", "enable"],
+    ["purge"],
 ]
 
 
@@ -71,6 +75,20 @@ def test_a_migrated_database_passes_every_check(run_check, database_url):
     migrations = line(result.output, "migrations")
     assert re.match(rf"OK\s+migrations\s+at head \({head_revision()}\)", migrations)
     assert result.output.rstrip().endswith("all good")
+
+
+@pytest.mark.pgvector
+def test_the_vector_search_line_says_which_search_is_in_use(run_check, database_url):
+    result = run_check(DATABASE_URL=database_url)
+
+    search = line(result.output, "vector search")
+    if database_url.startswith("sqlite"):
+        assert search.endswith("exact search (SQLite has no vector index)")
+    elif "concierge-pgvector-" in database_url:
+        assert search.endswith("pgvector (HNSW index, cosine; ranking in SQL)")
+    else:
+        assert search.endswith("exact search (this PostgreSQL server has no pgvector extension)")
+    assert result.exit_code == 0, result.output
 
 
 def test_an_unmigrated_database_fails_and_says_to_migrate(run_check, tmp_path):

@@ -159,6 +159,79 @@ async def persona_avatar_is_the_personas_own(w: World) -> None:
     assert {"id": w.b.file} not in avatars
 
 
+MEMORY_LINKS = "... on Memory { conversation { id } persona { id } firstMessage { id } }"
+CONVERSATION_MEMORIES = f"... on Conversation {{ memories {{ {CONNECTION} }} }}"
+
+
+async def conversation_memories_are_the_conversations_own(w: World) -> None:
+    seen = await node(w.a.api, w.a.conversation, CONVERSATION_MEMORIES)
+    assert id_set(seen["memories"]) == {w.a.memory}
+    stray = await node(w.a.api, w.a.stray_conversation, CONVERSATION_MEMORIES)
+    assert id_set(stray["memories"]) == {w.a.stray_memory}
+    assert await node(w.a.api, w.b.conversation, CONVERSATION_MEMORIES) is None
+    everyone = await node(w.admin, w.b.conversation, CONVERSATION_MEMORIES)
+    assert id_set(everyone["memories"]) == {w.b.memory}
+
+
+async def memory_links_to_other_tenants_read_null(w: World) -> None:
+    # Alice's stray memory is of Bob's spare persona.
+    seen = await node(w.a.api, w.a.stray_memory, MEMORY_LINKS)
+    assert seen == {
+        "id": w.a.stray_memory,
+        "conversation": {"id": w.a.stray_conversation},
+        "persona": None,
+        "firstMessage": None,
+    }
+    everyone = await node(w.admin, w.a.stray_memory, MEMORY_LINKS)
+    assert everyone["persona"] == {"id": w.b.spare_persona}
+    own = await node(w.a.api, w.a.memory, MEMORY_LINKS)
+    assert own == {
+        "id": w.a.memory,
+        "conversation": {"id": w.a.conversation},
+        "persona": {"id": w.a.persona},
+        "firstMessage": {"id": w.a.messages[0]},
+    }
+
+
+async def access_counts_count_only_the_callers_recalls(w: World) -> None:
+    # `accessCount` counts recalls of one memory, not rows: Alice's recall leaves
+    # Bob's count where it was.
+    selection = "... on Memory { accessCount }"
+    bobs_before = (await node(w.b.api, w.b.memory, selection))["accessCount"]
+    alices_before = (await node(w.a.api, w.a.memory, selection))["accessCount"]
+    await w.a.api.data(
+        """mutation($input: RecallMemoriesInput!) { recallMemories(input: $input) {
+             errors { code } } }""",
+        {"input": {"near": [1.0, 0.0, 0.0, 0.0], "conversationId": w.a.conversation}},
+    )
+    assert (await node(w.a.api, w.a.memory, selection))["accessCount"] == alices_before + 1
+    assert (await node(w.b.api, w.b.memory, selection))["accessCount"] == bobs_before
+
+
+async def conversation_state_is_the_conversations_own(w: World) -> None:
+    selection = "... on Conversation { state { module key value } }"
+    seen = await node(w.a.api, w.a.conversation, selection)
+    assert seen["state"] == [{"module": "booking", "key": "step", "value": "alice's step"}]
+    assert (await node(w.a.api, w.a.stray_conversation, selection))["state"] == []
+    by_bobs_persona = await w.a.api.data(
+        "query($id: ID!, $p: ID) { node(id: $id) { ... on Conversation { state(personaId: $p) "
+        "{ key } } } }",
+        {"id": w.a.conversation, "p": w.b.persona},
+    )
+    assert by_bobs_persona["node"]["state"] == []
+    everyone = await node(w.admin, w.b.conversation, selection)
+    assert everyone["state"] == [{"module": "booking", "key": "step", "value": "bob's step"}]
+
+
+async def persona_modules_are_the_personas_own(w: World) -> None:
+    selection = "... on Persona { modules { id persona { id } } }"
+    seen = await node(w.a.api, w.a.persona, selection)
+    assert seen["modules"] == [{"id": w.a.module, "persona": {"id": w.a.persona}}]
+    assert await node(w.a.api, w.b.module, "... on PersonaModule { persona { id } }") is None
+    everyone = await node(w.admin, w.b.persona, selection)
+    assert everyone["modules"] == [{"id": w.b.module, "persona": {"id": w.b.persona}}]
+
+
 NESTED_CASES: dict[str, Case] = {
     "User.personas": user_personas_are_the_users_own,
     "Persona.conversations": persona_conversations_hide_other_tenants,
@@ -175,4 +248,12 @@ NESTED_CASES: dict[str, Case] = {
     "Appointment.history": appointment_history_is_the_appointments_own,
     "Message.attachments": message_attachments_are_the_messages_own,
     "Persona.avatar": persona_avatar_is_the_personas_own,
+    "Conversation.memories": conversation_memories_are_the_conversations_own,
+    "Conversation.state": conversation_state_is_the_conversations_own,
+    "Memory.accessCount": access_counts_count_only_the_callers_recalls,
+    "Memory.conversation": memory_links_to_other_tenants_read_null,
+    "Memory.persona": memory_links_to_other_tenants_read_null,
+    "Memory.firstMessage": memory_links_to_other_tenants_read_null,
+    "Persona.modules": persona_modules_are_the_personas_own,
+    "PersonaModule.persona": persona_modules_are_the_personas_own,
 }

@@ -285,6 +285,19 @@ async def upcoming_appointments_are_your_own(w: World) -> None:
     assert id_set((await w.b.api.data(query))["upcomingAppointments"]) == w.b.appointments
 
 
+async def export_customer_data_is_null_for_another_tenants_customer(w: World) -> None:
+    query = "query($id: ID!) { exportCustomerData(customerId: $id) }"
+    for foreign in (w.b.customer, w.b.spare_customer):
+        seen = await w.a.api.query(query, {"id": foreign})
+        missing = await w.a.api.query(query, {"id": missing_like(foreign)})
+        assert seen == missing == {"data": {"exportCustomerData": None}}
+    own = (await w.a.api.data(query, {"id": w.a.customer}))["exportCustomerData"]
+    (conversation,) = own["conversations"]
+    assert [m["content"] for m in conversation["memories"]] == ["alice's client likes tea"]
+    # Bob's stray conversation with Alice's customer is Bob's: not in Alice's export.
+    assert {c["owner_id"] for c in own["conversations"]} == {str(w.a.user_id)}
+
+
 QUERY_CASES: dict[str, Case] = {
     "node": node_of_another_tenant_is_null_like_a_missing_id,
     "nodes": nodes_of_another_tenant_are_null_like_missing_ids,
@@ -300,4 +313,5 @@ QUERY_CASES: dict[str, Case] = {
     "schedule": schedule_is_the_callers_own,
     "usage": usage_counts_only_your_own_activity,
     "upcomingAppointments": upcoming_appointments_are_your_own,
+    "exportCustomerData": export_customer_data_is_null_for_another_tenants_customer,
 }

@@ -120,6 +120,18 @@ async def upload_file_makes_only_your_own(w: World) -> None:
     assert await owned_rows(w.db, w.b.user_id) == before
 
 
+def memory(tenant: Tenant) -> str:
+    return tenant.memory
+
+
+def module(tenant: Tenant) -> str:
+    return tenant.module
+
+
+def in_conversation(**extra: Any) -> Callable[[Tenant, str], dict[str, Any]]:
+    return lambda _tenant, id_: {"conversationId": id_, **extra}
+
+
 def status_change(field: str, *own_codes: str) -> Case:
     return check(
         Attempt(
@@ -266,6 +278,23 @@ async def set_schedule_exception_on_another_tenants_date(w: World) -> None:
     assert await schedule_of(w.b.api) == saved_schedule(w.b)
 
 
+async def update_owner_settings_changes_only_your_own(w: World) -> None:
+    before = await owned_rows(w.db, w.b.user_id)
+    changed = await mutate(
+        w.a.api,
+        Attempt(
+            "updateOwnerSettings",
+            "UpdateOwnerSettingsInput",
+            "settings { messageRetentionDays }",
+            persona,
+            by_id(),
+        ),
+        {"messageRetentionDays": 9},
+    )
+    assert changed == {"errors": [], "settings": {"messageRetentionDays": 9}}
+    assert await owned_rows(w.db, w.b.user_id) == before
+
+
 MUTATION_CASES: dict[str, Case] = {
     "createPersona": create_persona_with_another_tenants_name,
     "updatePersona": check(
@@ -343,4 +372,113 @@ MUTATION_CASES: dict[str, Case] = {
     "setScheduleException": set_schedule_exception_on_another_tenants_date,
     "uploadFile": upload_file_makes_only_your_own,
     "deleteFile": check(Attempt("deleteFile", "DeleteInput", "deletedId", file, by_id())),
+    "setConversationState": check(
+        Attempt(
+            "setConversationState",
+            "SetConversationStateInput",
+            "entry { version }",
+            conversation,
+            in_conversation(module="booking", key="other", value="x"),
+        ),
+        Attempt(
+            "setConversationState",
+            "SetConversationStateInput",
+            "entry { version }",
+            persona,
+            lambda tenant, id_: {
+                "conversationId": tenant.conversation,
+                "personaId": id_,
+                "module": "booking",
+                "key": "step",
+                "value": "x",
+            },
+        ),
+    ),
+    "deleteConversationState": check(
+        Attempt(
+            "deleteConversationState",
+            "DeleteConversationStateInput",
+            "deleted",
+            conversation,
+            in_conversation(module="booking", key="step"),
+        )
+    ),
+    "rememberMemories": check(
+        Attempt(
+            "rememberMemories",
+            "RememberMemoriesInput",
+            "memories { id }",
+            conversation,
+            in_conversation(memories=[{"content": "x", "embedding": [0.0, 0.0, 1.0, 0.0]}]),
+        ),
+        Attempt(
+            "rememberMemories",
+            "RememberMemoriesInput",
+            "memories { id }",
+            persona,
+            lambda tenant, id_: {
+                "conversationId": tenant.conversation,
+                "memories": [{"content": "x", "embedding": [0.0, 0.0, 1.0, 0.0], "personaId": id_}],
+            },
+        ),
+    ),
+    "updateMemory": check(
+        Attempt("updateMemory", "UpdateMemoryInput", "memory { id }", memory, by_id(importance=1.0))
+    ),
+    "forgetMemories": check(
+        Attempt(
+            "forgetMemories",
+            "ForgetMemoriesInput",
+            "forgottenIds",
+            memory,
+            lambda _tenant, id_: {"ids": [id_]},
+        )
+    ),
+    "recallMemories": check(
+        Attempt(
+            "recallMemories",
+            "RecallMemoriesInput",
+            "results { score }",
+            conversation,
+            in_conversation(near=[1.0, 0.0, 0.0, 0.0]),
+        ),
+        Attempt(
+            "recallMemories",
+            "RecallMemoriesInput",
+            "results { score }",
+            persona,
+            lambda _tenant, id_: {"personaId": id_, "near": [1.0, 0.0, 0.0, 0.0]},
+        ),
+    ),
+    "updateOwnerSettings": update_owner_settings_changes_only_your_own,
+    "createPersonaModule": check(
+        Attempt(
+            "createPersonaModule",
+            "CreatePersonaModuleInput",
+            "module { id }",
+            persona,
+            lambda _tenant, id_: {"personaId": id_, "name": "new", "type": "t"},
+        )
+    ),
+    "updatePersonaModule": check(
+        Attempt(
+            "updatePersonaModule",
+            "UpdatePersonaModuleInput",
+            "module { id }",
+            module,
+            by_id(stagePriority=7),
+        )
+    ),
+    "deletePersonaModule": check(
+        Attempt("deletePersonaModule", "DeleteInput", "deletedId", module, by_id())
+    ),
+    "eraseCustomer": check(
+        Attempt(
+            "eraseCustomer",
+            "EraseCustomerInput",
+            "erasedCustomerId",
+            customer,
+            lambda _tenant, id_: {"customerId": id_},
+        )
+    ),
 }

@@ -34,6 +34,7 @@ QUERIES = {
     "schedule": "{ schedule { timezone } }",
     "usage": '{ usage(filter: {from: "2030-01-01", to: "2030-01-31"}, groupBy: DAY) { key } }',
     "upcomingAppointments": "{ upcomingAppointments(withinHours: 24) { totalCount } }",
+    "exportCustomerData": f'{{ exportCustomerData(customerId: "{ANY_ID}") }}',
 }
 PUBLIC_QUERIES = {"health", "viewer"}
 
@@ -59,6 +60,21 @@ MUTATIONS = {
     "setScheduleException": 'setScheduleException(input: {date: "2030-01-07", closed: true})',
     "uploadFile": 'uploadFile(input: {file: "not a multipart part"})',
     "deleteFile": f'deleteFile(input: {{id: "{ANY_ID}"}})',
+    "setConversationState": f'setConversationState(input: {{conversationId: "{ANY_ID}", '
+    'module: "m", key: "k", value: 1})',
+    "deleteConversationState": f'deleteConversationState(input: {{conversationId: "{ANY_ID}", '
+    'module: "m", key: "k"})',
+    "rememberMemories": f'rememberMemories(input: {{conversationId: "{ANY_ID}", '
+    'memories: [{content: "x", embedding: [1.0]}]})',
+    "updateMemory": f'updateMemory(input: {{id: "{ANY_ID}", content: "x"}})',
+    "forgetMemories": f'forgetMemories(input: {{ids: ["{ANY_ID}"]}})',
+    "recallMemories": f'recallMemories(input: {{near: [1.0], conversationId: "{ANY_ID}"}})',
+    "updateOwnerSettings": "updateOwnerSettings(input: {embeddingDimensions: 8})",
+    "createPersonaModule": f'createPersonaModule(input: {{personaId: "{ANY_ID}", '
+    'name: "m", type: "t"})',
+    "updatePersonaModule": f'updatePersonaModule(input: {{id: "{ANY_ID}", name: "m"}})',
+    "deletePersonaModule": f'deletePersonaModule(input: {{id: "{ANY_ID}"}})',
+    "eraseCustomer": f'eraseCustomer(input: {{customerId: "{ANY_ID}"}})',
 }
 PUBLIC_MUTATIONS = {"signUp", "logIn"}
 

@@ -30,6 +30,8 @@ from persistence.models import (
     Channel,
     Conversation,
     File,
+    Memory,
+    MemoryType,
     Message,
     Role,
     User,
@@ -119,6 +121,9 @@ class Tenant:
     stray_appointment: str = ""
     spare_persona: str = ""
     spare_customer: str = ""
+    memory: str = ""
+    module: str = ""
+    stray_memory: str = ""
 
     @property
     def user_id(self) -> UUID:
@@ -150,6 +155,9 @@ class Tenant:
             *self.messages,
             *sorted(self.appointments),
             self.file,
+            self.memory,
+            self.stray_memory,
+            self.module,
         ]
         return [id_ for id_ in ids if id_]
 
@@ -229,6 +237,49 @@ async def _populate(
             ],
         },
     )
+    await _mutate(
+        api,
+        "updateOwnerSettings",
+        "UpdateOwnerSettingsInput",
+        "settings { embeddingDimensions }",
+        {"embeddingDimensions": 4},
+    )
+    remembered = await _mutate(
+        api,
+        "rememberMemories",
+        "RememberMemoriesInput",
+        "memories { id }",
+        {
+            "conversationId": conversation_id,
+            "memories": [
+                {
+                    "content": f"{name}'s client likes tea",
+                    "embedding": [1.0, 0.0, 0.0, 0.0],
+                    "personaId": persona_id,
+                    "firstMessageId": posted["messages"][0]["id"],
+                }
+            ],
+        },
+    )
+    module = await _mutate(
+        api,
+        "createPersonaModule",
+        "CreatePersonaModuleInput",
+        "module { id }",
+        {"personaId": persona_id, "name": "booking", "type": "scheduler"},
+    )
+    await _mutate(
+        api,
+        "setConversationState",
+        "SetConversationStateInput",
+        "entry { version }",
+        {
+            "conversationId": conversation_id,
+            "module": "booking",
+            "key": "step",
+            "value": f"{name}'s step",
+        },
+    )
     appointment = await _mutate(
         api,
         "bookAppointment",
@@ -270,6 +321,8 @@ async def _populate(
         messages=[message["id"] for message in posted["messages"]],
         appointment=appointment["appointment"]["id"],
         file=gid("File", file.id),
+        memory=remembered["memories"][0]["id"],
+        module=module["module"]["id"],
         persona_name=persona_name,
         schedule=SCHEDULES[name],
         closed_on=closed_on.isoformat(),
@@ -325,9 +378,24 @@ async def _cross_link(db: Database, a: Tenant, b: Tenant) -> None:
         # ...and Bob's with Alice's.
         b_stray = await make_conversation(uow, bob, alice_persona, alice_customer)
         b_stray_at = await make_appointment(uow, bob, alice_customer, STRAY_AT)
+        # Alice's memory (in her stray conversation) of Bob's spare persona.
+        a_stray_memory = Memory(
+            owner_id=alice.id,
+            conversation_id=a_stray.id,
+            persona_id=spare_persona.id,
+            content="alice's stray memory",
+            memory_type=MemoryType.FACT,
+            importance=0.5,
+            dimensions=4,
+            embedding=[0.0, 1.0, 0.0, 0.0],
+            metadata_={},
+            access_count=0,
+        )
+        await uow.memories.add(a_stray_memory)
         await uow.commit()
     a.stray_conversation = gid("Conversation", a_stray.id)
     a.stray_appointment = gid("Appointment", a_stray_at.id)
+    a.stray_memory = gid("Memory", a_stray_memory.id)
     b.stray_conversation = gid("Conversation", b_stray.id)
     b.stray_appointment = gid("Appointment", b_stray_at.id)
     b.spare_persona = gid("Persona", spare_persona.id)

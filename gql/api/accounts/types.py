@@ -17,6 +17,7 @@ from persistence.models import Role
 from persistence.repositories.personas import PERSONAS_BY_NAME
 
 if TYPE_CHECKING:
+    from gql.api.memories.types import OwnerSettings
     from gql.api.personas.types import Persona
 
 strawberry.enum(Role, description="What a user may do: admins see every tenant's data.")
@@ -47,3 +48,11 @@ class User(RowNode):
 
         children = info.context.loaders.personas_of_owner
         return Keyset.of_parent(self.pk, children, PERSONAS_BY_NAME, Persona.from_row)
+
+    @strawberry.field(description="The user's settings for memories and retention.")
+    async def settings(
+        self, info: Info
+    ) -> Annotated[OwnerSettings, strawberry.lazy("gql.api.memories.types")]:
+        from gql.api.memories.types import OwnerSettings
+
+        return OwnerSettings.from_row(await info.context.loaders.owner_settings.load(self.pk))

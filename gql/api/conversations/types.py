@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -26,7 +26,12 @@ from persistence.repositories.messages import MESSAGES_NEWEST_FIRST, MESSAGES_OL
 if TYPE_CHECKING:
     from gql.api.customers.types import Customer
     from gql.api.files.types import File
+    from gql.api.memories.types import Memory, MemoryOrder
     from gql.api.personas.types import Persona
+    from gql.api.states.types import ConversationStateEntry
+
+# How many keys one `state` field may name.
+MAX_STATE_KEYS = 100
 
 strawberry.enum(MessageRole, description="Who wrote a message.")
 
@@ -144,6 +149,51 @@ class Conversation(RowNode):
     async def last_message(self, info: Info) -> Message | None:
         row = await info.context.loaders.last_message_by_conversation.load(self.pk)
         return Message.from_row(row) if row else None
+
+    @keyset_connection(
+        Connection[Annotated["Memory", strawberry.lazy("gql.api.memories.types")]],
+        paging_first=True,
+        description="The memories drawn from this conversation, newest first unless "
+        "ordered otherwise.",
+    )
+    def memories(
+        self,
+        info: Info,
+        order_by: Annotated[MemoryOrder, strawberry.lazy("gql.api.memories.types")] | None = None,
+    ) -> Keyset[Any]:
+        from gql.api.memories.types import MEMORY_ORDERINGS, Memory, MemoryOrder
+
+        ordering = MEMORY_ORDERINGS[order_by or MemoryOrder.CREATED_AT_DESC]
+        children = info.context.loaders.memories_of_conversation
+        return Keyset.of_parent(self.pk, children, ordering, Memory.from_row)
+
+    @strawberry.field(
+        description="The state of the modules in this conversation, by module and key: "
+        "one module's (`module`), some keys (`keys`), of one persona (`personaId`) or, "
+        "without it, of every persona and none."
+    )
+    async def state(
+        self,
+        info: Info,
+        module: str | None = None,
+        keys: list[str] | None = None,
+        persona_id: strawberry.ID | None = None,
+    ) -> list[Annotated[ConversationStateEntry, strawberry.lazy("gql.api.states.types")]]:
+        from gql.api.core.errors import BadUserInput
+        from gql.api.core.loaders import StateKey
+        from gql.api.core.nodes import decode_optional_id
+        from gql.api.states.types import ConversationStateEntry
+        from persistence.repositories.states import StateSelection
+
+        if keys is not None and len(keys) > MAX_STATE_KEYS:
+            raise BadUserInput(f"`keys` may name at most {MAX_STATE_KEYS} keys", "keys")
+        selection = StateSelection(
+            module_key=module,
+            keys=tuple(dict.fromkeys(keys)) if keys is not None else None,
+            persona_id=decode_optional_id(persona_id, "Persona", "personaId"),
+        )
+        rows = await info.context.loaders.states_of_conversation.load(StateKey(self.pk, selection))
+        return [ConversationStateEntry.from_row(row) for row in rows]
 
 
 @strawberry.input

@@ -13,6 +13,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
 
 from gql.api.core.observation import current_request_id
 from persistence.errors import Busy, Unavailable
@@ -96,6 +97,8 @@ class ErrorCode(enum.Enum):
     OVERLAPPING_INTERVALS = "overlapping_intervals"
     INVALID_CREDENTIALS = "invalid_credentials"
     UNAUTHENTICATED = "unauthenticated"
+    VERSION_CONFLICT = "version_conflict"
+    WRONG_EMBEDDING_LENGTH = "wrong_embedding_length"
 
 
 @strawberry.interface(description="An expected reason a mutation did not happen.")
@@ -162,6 +165,20 @@ class Unauthenticated(UserError):
     pass
 
 
+@strawberry.type(
+    description="Someone else wrote first: the stored version is not the expected one. "
+    "`currentVersion` 0 means nothing is stored."
+)
+class VersionConflict(UserError):
+    current_version: int
+    current_value: JSON | None = None
+
+
+@strawberry.type(description="An embedding's length is not the owner's embedding dimensions.")
+class WrongEmbeddingLength(UserError):
+    pass
+
+
 ERROR_TYPES: tuple[type, ...] = (
     ValidationError,
     NotFoundError,
@@ -174,4 +191,6 @@ ERROR_TYPES: tuple[type, ...] = (
     OverlappingIntervals,
     InvalidCredentials,
     Unauthenticated,
+    VersionConflict,
+    WrongEmbeddingLength,
 )

@@ -17,6 +17,7 @@ from aiodataloader import DataLoader
 from persistence import reads
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.repositories.base import Filter
+from persistence.repositories.states import StateSelection
 from persistence.unit_of_work import UnitOfWork
 
 Row = TypeVar("Row")
@@ -91,6 +92,30 @@ class JsonRowKey:
     id: UUID
 
 
+@dataclass(frozen=True)
+class StateKey:
+    """One conversation's state entries, as a field's arguments select them."""
+
+    conversation_id: UUID
+    selection: StateSelection
+
+
+def _states(uow: UnitOfWork) -> Loader:
+    async def load(keys: Sequence[StateKey]) -> list[Any]:
+        groups: dict[StateSelection, list[int]] = defaultdict(list)
+        for index, key in enumerate(keys):
+            groups[key.selection].append(index)
+        found: list[Any] = [None] * len(keys)
+        for selection, indexes in groups.items():
+            ids = [keys[i].conversation_id for i in indexes]
+            entries = await uow.states.of_conversations(ids, selection)
+            for index, entry in zip(indexes, entries, strict=True):
+                found[index] = entry
+        return found
+
+    return DataLoader(load)
+
+
 def _json_pages(uow: UnitOfWork) -> Loader:
     async def load(keys: Sequence[JsonPageKey]) -> list[str]:
         # One statement per page: each writes its own answer.
@@ -155,6 +180,31 @@ class Loaders:
     @cached_property
     def attachments_of_message(self) -> Loader:
         return DataLoader(self._uow.files.attachments_by_message)
+
+    @cached_property
+    def memory(self) -> Loader:
+        return DataLoader(self._uow.memories.get_many)
+
+    @cached_property
+    def persona_module(self) -> Loader:
+        return DataLoader(self._uow.persona_modules.get_many)
+
+    @cached_property
+    def modules_of_persona(self) -> Loader:
+        return DataLoader(self._uow.persona_modules.of_personas)
+
+    @cached_property
+    def owner_settings(self) -> Loader:
+        return DataLoader(self._uow.owner_settings.of_owners)
+
+    @cached_property
+    def states_of_conversation(self) -> Loader:
+        return _states(self._uow)
+
+    @cached_property
+    def memories_of_conversation(self) -> Children:
+        memories = self._uow.memories
+        return Children.of(memories.pages_by_conversation, memories.counts_by_conversation)
 
     @cached_property
     def personas_of_owner(self) -> Children:

@@ -25,6 +25,8 @@ from gql.api.core.errors import (
     UnknownTimeZone,
     UserError,
     ValidationError,
+    VersionConflict,
+    WrongEmbeddingLength,
 )
 from gql.api.core.inputs import field_path
 from gql.api.core.nodes import row_of
@@ -81,6 +83,7 @@ _PROBLEM_TYPES: dict[ProblemKind, tuple[type[UserError], ErrorCode]] = {
     ProblemKind.UNKNOWN_TIME_ZONE: (UnknownTimeZone, ErrorCode.UNKNOWN_TIME_ZONE),
     ProblemKind.END_BEFORE_START: (EndBeforeStart, ErrorCode.END_BEFORE_START),
     ProblemKind.OVERLAPPING_RANGES: (OverlappingIntervals, ErrorCode.OVERLAPPING_INTERVALS),
+    ProblemKind.WRONG_DIMENSIONS: (WrongEmbeddingLength, ErrorCode.WRONG_EMBEDDING_LENGTH),
 }
 STARTS_AT = "input.startsAt"
 # The refusals a use case may raise, each answered as typed errors in the payload.
@@ -93,6 +96,7 @@ REFUSALS = (
     errors.OutsideOpeningHours,
     errors.TooClose,
     errors.InvalidCredentials,
+    errors.VersionConflict,
 )
 
 
@@ -125,6 +129,16 @@ def user_errors(refusal: errors.PersistenceError) -> list[UserError]:
         ]
     if isinstance(refusal, errors.InvalidTransition):
         return [InvalidTransition(code=ErrorCode.INVALID_TRANSITION, message=message)]
+    if isinstance(refusal, errors.VersionConflict):
+        return [
+            VersionConflict(
+                code=ErrorCode.VERSION_CONFLICT,
+                message=message,
+                field="input.expectedVersion",
+                current_version=refusal.current_version,
+                current_value=refusal.current_value,  # type: ignore[arg-type]  # JSON as stored
+            )
+        ]
     if isinstance(refusal, errors.InvalidCredentials):
         return [InvalidCredentials(code=ErrorCode.INVALID_CREDENTIALS, message=message)]
     return [ValidationError(code=ErrorCode.VALIDATION, message=message)]

@@ -10,7 +10,7 @@ from gql.api.customers.types import Customer
 from persistence import models
 from persistence.models import Channel
 from persistence.repositories.customers import PROFILE_FIELDS
-from persistence.services import customers
+from persistence.services import customers, lifecycle
 from persistence.unit_of_work import UnitOfWork
 
 
@@ -55,8 +55,40 @@ def _profile(input: UpsertCustomerInput | UpdateCustomerInput) -> dict[str, Any]
     }
 
 
+@strawberry.input
+class EraseCustomerInput:
+    customer_id: strawberry.ID
+
+
+@strawberry.type
+class EraseCustomerPayload(Payload):
+    erased_customer_id: strawberry.ID | None = None
+    conversations: int = 0
+    messages: int = 0
+    memories: int = 0
+    appointments: int = 0
+
+
 @strawberry.type
 class CustomerMutations:
+    @strawberry.mutation(
+        description="Delete one of your customers and everything of theirs (conversations, "
+        "messages, memories, state, appointments with their history) in one transaction."
+    )
+    async def erase_customer(self, info: Info, input: EraseCustomerInput) -> EraseCustomerPayload:
+        async def work(uow: UnitOfWork, viewer: models.User) -> EraseCustomerPayload:
+            customer_id = row_id(input.customer_id, "Customer", ("customer_id",))
+            erased = await lifecycle.erase_customer(uow, customer_id)
+            return EraseCustomerPayload(
+                erased_customer_id=input.customer_id,
+                conversations=erased.conversations,
+                messages=erased.messages,
+                memories=erased.memories,
+                appointments=erased.appointments,
+            )
+
+        return await run_mutation(info, EraseCustomerPayload, work)
+
     @strawberry.mutation(
         description="Get or create your customer by channel and external id, refreshing the "
         "profile fields you pass. Concurrent calls for one customer create it once."

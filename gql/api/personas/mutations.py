@@ -7,8 +7,9 @@ import strawberry
 
 from gql.api.core.context import Info
 from gql.api.core.mutations import DeleteInput, DeletePayload, Payload, row_id, run_mutation
-from gql.api.personas.types import Persona
+from gql.api.personas.types import Persona, PersonaModule
 from persistence import models
+from persistence.models import ExecutionContext
 from persistence.services import personas
 from persistence.unit_of_work import UnitOfWork
 
@@ -36,6 +37,9 @@ class CreatePersonaInput:
     is_active: bool = True
     ai_settings: AiSettingsInput | None = None
     voice_settings: VoiceSettingsInput | None = None
+    mode: str | None = None
+    loop_frequency: str | None = None
+    relation_type: str | None = None
 
 
 @strawberry.input(description="Only the fields you pass change; `null` clears optional ones.")
@@ -52,11 +56,55 @@ class UpdatePersonaInput:
         default=strawberry.UNSET,
         description="An image file of yours (see `uploadFile`); `null` removes the avatar.",
     )
+    mode: str | None = strawberry.UNSET
+    loop_frequency: str | None = strawberry.UNSET
+    relation_type: str | None = strawberry.UNSET
 
 
 @strawberry.type
 class PersonaPayload(Payload):
     persona: Persona | None = None
+
+
+@strawberry.input
+class CreatePersonaModuleInput:
+    persona_id: strawberry.ID
+    name: str
+    type: str
+    trigger_pattern: str | None = None
+    content: str | None = None
+    script: str | None = None
+    execution_context: ExecutionContext = ExecutionContext.IMMEDIATE
+    requires_ai_inference: bool = False
+    stage_priority: int = 100
+    is_active: bool = True
+
+
+@strawberry.input(description="Only the fields you pass change; `null` clears optional ones.")
+class UpdatePersonaModuleInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    type: str | None = strawberry.UNSET
+    trigger_pattern: str | None = strawberry.UNSET
+    content: str | None = strawberry.UNSET
+    script: str | None = strawberry.UNSET
+    execution_context: ExecutionContext | None = strawberry.UNSET
+    requires_ai_inference: bool | None = strawberry.UNSET
+    stage_priority: int | None = strawberry.UNSET
+    is_active: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class PersonaModulePayload(Payload):
+    module: PersonaModule | None = None
+
+
+def _module_fields(input: Any) -> dict[str, Any]:
+    return {
+        name: value
+        for name in personas.MODULE_FIELDS
+        if (value := getattr(input, name)) is not strawberry.UNSET
+    }
 
 
 def _settings(given: Any) -> dict[str, Any] | None:
@@ -104,6 +152,36 @@ class PersonaMutations:
     async def delete_persona(self, info: Info, input: DeleteInput) -> DeletePayload:
         async def work(uow: UnitOfWork, viewer: models.User) -> DeletePayload:
             await personas.delete_persona(uow, row_id(input.id, "Persona", ("id",)))
+            return DeletePayload(deleted_id=input.id)
+
+        return await run_mutation(info, DeletePayload, work)
+
+    @strawberry.mutation(description="Add a module to one of your personas.")
+    async def create_persona_module(
+        self, info: Info, input: CreatePersonaModuleInput
+    ) -> PersonaModulePayload:
+        async def work(uow: UnitOfWork, viewer: models.User) -> PersonaModulePayload:
+            persona_id = row_id(input.persona_id, "Persona", ("persona_id",))
+            row = await personas.create_persona_module(uow, persona_id, _module_fields(input))
+            return PersonaModulePayload(module=PersonaModule.from_row(row))
+
+        return await run_mutation(info, PersonaModulePayload, work)
+
+    @strawberry.mutation(description="Change some fields of a module of one of your personas.")
+    async def update_persona_module(
+        self, info: Info, input: UpdatePersonaModuleInput
+    ) -> PersonaModulePayload:
+        async def work(uow: UnitOfWork, viewer: models.User) -> PersonaModulePayload:
+            module_id = row_id(input.id, "PersonaModule", ("id",))
+            row = await personas.update_persona_module(uow, module_id, _module_fields(input))
+            return PersonaModulePayload(module=PersonaModule.from_row(row))
+
+        return await run_mutation(info, PersonaModulePayload, work)
+
+    @strawberry.mutation(description="Delete a module of one of your personas.")
+    async def delete_persona_module(self, info: Info, input: DeleteInput) -> DeletePayload:
+        async def work(uow: UnitOfWork, viewer: models.User) -> DeletePayload:
+            await personas.delete_persona_module(uow, row_id(input.id, "PersonaModule", ("id",)))
             return DeletePayload(deleted_id=input.id)
 
         return await run_mutation(info, DeletePayload, work)

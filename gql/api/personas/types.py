@@ -17,6 +17,7 @@ from gql.api.core.nodes import RowNode
 from gql.api.files.types import File
 from persistence import models
 from persistence.models import Conversation as ConversationRow
+from persistence.models import ExecutionContext
 from persistence.repositories.personas import PERSONAS_BY_NAME, PERSONAS_NEWEST_FIRST
 
 
@@ -54,6 +55,33 @@ class VoiceSettings:
         )
 
 
+strawberry.enum(ExecutionContext, description="When a persona module runs, relative to the reply.")
+
+
+@strawberry.type(description="One module of a persona's pipeline, run in stage priority order.")
+class PersonaModule(RowNode):
+    loader = "persona_module"
+
+    id: relay.NodeID[str]
+    pk: strawberry.Private[UUID]
+    persona_id: strawberry.Private[UUID]
+    name: str
+    type: str
+    trigger_pattern: str | None
+    content: str | None
+    script: str | None
+    execution_context: ExecutionContext
+    requires_ai_inference: bool
+    stage_priority: int = strawberry.field(description="Lower runs first; 0 to 10000.")
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="The persona this module belongs to.")
+    async def persona(self, info: Info) -> Persona | None:
+        return await Persona.load(info, self.persona_id)
+
+
 @strawberry.type(description="An assistant persona: its prompt, model and voice settings.")
 class Persona(RowNode):
     loader = "persona"
@@ -74,12 +102,24 @@ class Persona(RowNode):
     ai_settings: AiSettings
     voice_settings: VoiceSettings
     avatar_file_id: strawberry.Private[UUID | None]
+    mode: str | None = strawberry.field(description="How it runs, e.g. assistant, companion.")
+    loop_frequency: str | None = strawberry.field(
+        description="How often its proactive loop runs, e.g. daily."
+    )
+    relation_type: str | None = strawberry.field(
+        description="For a companion: the relation it plays, e.g. friend, mentor."
+    )
     created_at: datetime
     updated_at: datetime
 
     @strawberry.field(description="The persona's avatar image, if it has one.")
     async def avatar(self, info: Info) -> File | None:
         return await File.load(info, self.avatar_file_id)
+
+    @strawberry.field(description="Its modules, by stage priority (then name).")
+    async def modules(self, info: Info) -> list[PersonaModule]:
+        rows = await info.context.loaders.modules_of_persona.load(self.pk)
+        return [PersonaModule.from_row(row) for row in rows]
 
     @keyset_connection(
         Connection[Conversation],
