@@ -1,5 +1,5 @@
-"""The `concierge` command: serve, check, migrate, export and diff the schema, manage
-admins, seed demo data."""
+"""The `concierge` command: serve, check, migrate, export and diff the schema, register
+trusted documents, manage admins, seed demo data."""
 
 from __future__ import annotations
 
@@ -151,6 +151,32 @@ def export_schema(
     else:
         output.write_text(sdl, encoding="utf-8")
         typer.echo(f"wrote {output}")
+
+
+@app.command("register-documents")
+def register_documents(
+    manifests: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help="Relay's or Apollo's manifest files."),
+    ],
+    check: Annotated[
+        bool, typer.Option(help="Only check the documents against the schema; register nothing.")
+    ] = False,
+) -> None:
+    """Register the operations of persisted-query manifests as trusted documents.
+
+    Reads Relay's persisted_queries.json ({hash: text}) and Apollo's
+    persisted-query-manifest.json, checks each id against its document and each
+    document against the schema, then stores them in Redis (REDIS_URL), shared by
+    every instance. Nothing is registered when any document is refused.
+    """
+    from gql.cli.documents import DocumentsRefused, register
+
+    try:
+        typer.echo(asyncio.run(register(manifests, check_only=check)))
+    except DocumentsRefused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
 
 
 @app.command("schema-diff")

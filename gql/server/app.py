@@ -20,6 +20,7 @@ from gql.api.core.context import Services
 from gql.auth.viewers import ActiveViewers
 from gql.schema import build_schema
 from gql.server import graphiql
+from gql.server.documents import PersistedDocuments, open_store
 from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
@@ -68,10 +69,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
         compiled_reads=settings.compiled_reads,
     )
+    store = open_store(settings)
     graphql = GraphQLEndpoint(
         services,
         build_schema(settings),
         graphiql_html=graphiql.page() if settings.graphiql_enabled else None,
+        documents=PersistedDocuments(store, settings),
     )
 
     async def healthz(_: Request) -> JSONResponse:
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collection()
         yield
+        await store.close()
         if owns_engine:
             await engine.dispose()
 
@@ -121,7 +125,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+                allow_headers=settings.cors_allow_headers,
                 expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             ),
