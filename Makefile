@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres chromium wrk npm postgraphile bench lint schema clean check
+.PHONY: install test run serve postgres redis chromium wrk npm postgraphile bench lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 postgres:
 	bash .ci/ensure-postgres
+
+redis:
+	bash .ci/ensure-redis
 
 chromium:
 	bash .ci/ensure-chromium
@@ -32,7 +35,7 @@ npm:
 postgraphile: install npm
 	$(BIN)/python -m bench.peer
 
-test: install postgres chromium wrk postgraphile
+test: install postgres redis chromium wrk postgraphile
 	$(BIN)/python -m pytest
 
 # The benchmark (README, "Benchmark"): seeds the concierge_bench database, then
