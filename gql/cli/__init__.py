@@ -141,16 +141,36 @@ def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL; - for stdout.")] = Path(
         "schema.graphql"
     ),
+    possible_types: Annotated[
+        Path | None,
+        typer.Option(help="Also write Apollo Client's possibleTypes JSON here."),
+    ] = None,
+    urql_keys: Annotated[
+        Path | None,
+        typer.Option(help="Also write urql graphcache's keys (types without an id) here."),
+    ] = None,
 ) -> None:
-    """Write the GraphQL schema (SDL) to OUTPUT."""
-    from gql.schema import export_sdl
+    """Write the GraphQL schema (SDL) to OUTPUT, and the client cache files asked for."""
+    import orjson
 
-    sdl = export_sdl()
+    from gql.cli.client_caches import keyless_types
+    from gql.cli.client_caches import possible_types as abstract_types
+    from gql.schema import build_schema, export_sdl
+    from gql.settings import Settings
+
+    schema = build_schema(Settings(CONCIERGE_ENV="development"))
+    sdl = export_sdl(schema)
     if str(output) == "-":
         sys.stdout.write(sdl)
     else:
         output.write_text(sdl, encoding="utf-8")
         typer.echo(f"wrote {output}")
+    extras = ((possible_types, abstract_types), (urql_keys, keyless_types))
+    for path, content in extras:
+        if path is not None:
+            data = orjson.dumps(content(schema._schema), option=orjson.OPT_INDENT_2)
+            path.write_bytes(data + b"\n")
+            typer.echo(f"wrote {path}", err=str(output) == "-")
 
 
 @app.command("register-documents")
