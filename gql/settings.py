@@ -25,6 +25,7 @@ CLIENT_HEADERS = (
     "tracestate",
     "baggage",
     "sentry-trace",
+    "Query-Cost",
 )
 
 
