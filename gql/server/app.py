@@ -24,6 +24,7 @@ from gql.server.documents import PersistedDocuments, open_store
 from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
+from gql.server.rate_limits import RateLimit, rate_limit_storage
 from gql.server.telemetry import RequestTelemetry
 from gql.settings import Settings, get_settings
 from persistence.engine import create_engine, create_session_factory
@@ -115,6 +116,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     if metrics is not None:
         routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
 
+    rate_limits = []
+    if settings.rate_limit_per_token or settings.rate_limit_per_address:
+        rate_limits.append(
+            Middleware(
+                RateLimit,
+                storage=rate_limit_storage(settings),
+                per_token=settings.rate_limit_per_token,
+                per_address=settings.rate_limit_per_address,
+            )
+        )
     app = Starlette(
         routes=routes,
         middleware=[
@@ -129,6 +140,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             ),
+            *rate_limits,
         ],
         lifespan=lifespan,
     )
