@@ -61,7 +61,7 @@ class Settings(DatabaseSettings):
     # statement's JSON (PostgreSQL only; gql/api/core/compiled.py).
     compiled_reads: bool = Field(default=True, validation_alias="COMPILED_READS")
     # The estimated cost of a document (gql/api/core/cost.py) above which it is refused.
-    max_query_cost: int = Field(default=50_000, ge=1, validation_alias="MAX_QUERY_COST")
+    max_query_cost: int = Field(default=100_000, ge=1, validation_alias="MAX_QUERY_COST")
     # Operations one JSON array body may hold; 0 refuses batches.
     max_batch_size: int = Field(default=10, ge=0, le=100, validation_alias="MAX_BATCH_SIZE")
 

@@ -23,7 +23,7 @@ async def test_a_costly_query_is_refused_before_any_sql_with_its_cost(operator, 
     assert "data" not in body or body["data"] is None
     error = body["errors"][0]
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert error["extensions"]["limit"] == 50_000
+    assert error["extensions"]["limit"] == 100_000
     # 100 personas x 100 conversations x 100 messages, each edge, node and scalar
     assert error["extensions"]["cost"] > 1_000_000
     assert str(error["extensions"]["cost"]) in error["message"]
@@ -60,7 +60,7 @@ async def test_the_cost_is_in_the_extensions_when_asked(operator, query, variabl
         headers={"Authorization": f"Bearer {operator.api.token}"},
     )
 
-    assert response.json()["extensions"]["cost"] == {"estimated": cost, "limit": 50_000}
+    assert response.json()["extensions"]["cost"] == {"estimated": cost, "limit": 100_000}
 
 
 async def test_a_header_asks_for_the_cost_too_and_nothing_else_reports_it(operator):
