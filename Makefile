@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres redis chromium wrk npm postgraphile bench lint schema clean check
+.PHONY: install test run serve postgres redis clients chromium wrk npm postgraphile bench lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,10 @@ postgres:
 redis:
 	bash .ci/ensure-redis
 
+# The client tests' Node project (Apollo Client), from its lock.
+clients: npm
+	test -d tests/clients/apollo/node_modules/@apollo/client || (cd tests/clients/apollo && npm ci --no-audit --no-fund --loglevel=error)
+
 chromium:
 	bash .ci/ensure-chromium
 
@@ -35,7 +39,7 @@ npm:
 postgraphile: install npm
 	$(BIN)/python -m bench.peer
 
-test: install postgres redis chromium wrk postgraphile
+test: install postgres redis clients chromium wrk postgraphile
 	$(BIN)/python -m pytest
 
 # The benchmark (README, "Benchmark"): seeds the concierge_bench database, then
