@@ -41,6 +41,10 @@ class Settings(DatabaseSettings):
     )
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
     metrics_enabled: bool = Field(default=False, validation_alias="METRICS_ENABLED")
+    # OpenTelemetry spans over OTLP (gql/server/tracing.py); resolvers at least this slow
+    # get spans of their own (0: none, which keeps the fast paths).
+    tracing: bool = Field(default=False, validation_alias="TRACING")
+    tracing_resolver_ms: float = Field(default=0.0, ge=0, validation_alias="TRACING_RESOLVER_MS")
 
     viewer_cache_seconds: float = Field(default=5.0, ge=0, validation_alias="VIEWER_CACHE_SECONDS")
     viewer_cache_size: int = Field(default=10_000, ge=1, validation_alias="VIEWER_CACHE_SIZE")

@@ -7,6 +7,7 @@ import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -31,6 +32,9 @@ from persistence.engine import create_engine, create_session_factory
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords
 
+if TYPE_CHECKING:
+    from gql.server.tracing import Tracing
+
 # Young collections every this many allocations, instead of Python's 700: a
 # large response allocates tens of thousands of short-lived objects, and with
 # many requests in flight each young collection walks all of them again. Under
@@ -54,8 +58,15 @@ def tune_garbage_collection() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
-    """Build the application. The engine connects lazily, on the first request."""
+def create_app(
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    tracing: Tracing | None = None,
+) -> Starlette:
+    """Build the application. The engine connects lazily, on the first request.
+
+    ``tracing`` is made from the settings when ``TRACING=true`` and none is given
+    (tests give one with an in-memory exporter)."""
     settings = settings or get_settings()
     settings.signing_key  # noqa: B018  (refuses to start in production without SECRET_KEY)
     owns_engine = engine is None
@@ -70,10 +81,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
         compiled_reads=settings.compiled_reads,
     )
+    if tracing is None and settings.tracing:
+        from gql.server.tracing import Tracing
+
+        tracing = Tracing.otlp(settings.tracing_resolver_ms)
+    if tracing is not None:
+        tracing.attach(engine)
     store = open_store(settings)
     graphql = GraphQLEndpoint(
         services,
-        build_schema(settings),
+        build_schema(settings, tracing.extensions() if tracing is not None else ()),
         graphiql_html=graphiql.page() if settings.graphiql_enabled else None,
         documents=PersistedDocuments(store, settings),
     )
@@ -101,6 +118,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         tune_garbage_collection()
         yield
         await store.close()
+        if tracing is not None:
+            tracing.shutdown()
         if owns_engine:
             await engine.dispose()
 
@@ -126,9 +145,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 per_address=settings.rate_limit_per_address,
             )
         )
+    traced = []
+    if tracing is not None:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        # Outermost, so that the request's span is the parent of every other.
+        traced.append(Middleware(OpenTelemetryMiddleware, tracer_provider=tracing.provider))
     app = Starlette(
         routes=routes,
         middleware=[
+            *traced,
             Middleware(RequestId),
             Middleware(RequestTelemetry, metrics=metrics),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
@@ -145,4 +171,5 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.tracing = tracing
     return app
