@@ -278,3 +278,15 @@ def test_register_documents_without_redis_says_how_to_load_the_manifest(tmp_path
     assert checked.exit_code == 0 and "1 document" in checked.output
     assert refused.exit_code == 1
     assert "TRUSTED_DOCUMENT_MANIFESTS" in refused.output
+
+
+def test_a_server_refuses_to_start_with_an_unusable_manifest(settings, tmp_path):
+    from gql.server.app import create_app
+    from gql.server.documents import InvalidManifest
+
+    lying = tmp_path / "persisted_queries.json"
+    lying.write_bytes(orjson.dumps({sha("{ a }"): "{ b }"}))
+    broken = settings.model_copy(update={"trusted_document_manifests": [str(lying)]})
+
+    with pytest.raises(InvalidManifest, match="is not the sha256 of its document"):
+        create_app(broken)
