@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 RETRY_AFTER_SECONDS = 1
+# A GET with any of these is a GraphQL request, from a browser too (not GraphiQL).
+_GRAPHQL_PARAMETERS = frozenset({"query", "extensions", "documentId", "doc_id"})
 # `\u0000` and `\u{0}` in a GraphQL string literal, which no database column can store.
 _NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})", re.IGNORECASE)
 
@@ -90,7 +92,8 @@ class GraphQLEndpoint:
     async def respond(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
             return _problem(405, "GraphQL is served over GET and POST.", JSON, Allow="GET, POST")
-        if request.method == "GET" and "query" not in request.query_params and _wants_html(request):
+        asks_graphql = not _GRAPHQL_PARAMETERS.isdisjoint(request.query_params.keys())
+        if request.method == "GET" and not asks_graphql and _wants_html(request):
             if self.graphiql_html is None:
                 return _problem(404, "GraphiQL is disabled on this server.", JSON)
             return HTMLResponse(self.graphiql_html)

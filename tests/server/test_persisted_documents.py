@@ -290,3 +290,12 @@ def test_a_server_refuses_to_start_with_an_unusable_manifest(settings, tmp_path)
 
     with pytest.raises(InvalidManifest, match="is not the sha256 of its document"):
         create_app(broken)
+
+
+async def test_a_browser_get_of_a_persisted_query_is_answered_not_shown_graphiql(api):
+    params = {"extensions": orjson.dumps(apq(QUERY)).decode()}
+
+    response = await api.http.get("/graphql", params=params, headers={"Accept": "text/html,*/*"})
+
+    assert response.headers["content-type"].startswith("application/json")
+    assert code_of(response) == "PERSISTED_QUERY_NOT_FOUND"
