@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres redis clients chromium wrk npm postgraphile bench lint schema clean check
+.PHONY: install test run serve postgres redis clients chromium wrk npm postgraphile bench bench-scale lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,12 @@ test: install postgres redis clients chromium wrk postgraphile
 # bench/results/.
 bench: install postgres wrk postgraphile
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The same benchmark over ten times the messages (database concierge_bench_10x):
+# per-request costs are to stay flat as the data grows.
+bench-scale: install postgres wrk postgraphile
+	$(BIN)/python -m bench --size bench-10x --no-profile \
+		--database-url postgresql://postgres@127.0.0.1:5432/concierge_bench_10x $(BENCH_ARGS)
 
 run serve: install
 	$(BIN)/concierge serve --host $(HOST) --port $(PORT)

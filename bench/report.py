@@ -10,7 +10,10 @@ from bench.profile import ProfileSummary
 from bench.usage import Usage
 from bench.workloads import APOLLO_VARIANTS, STATEMENT_TARGETS
 
-SERVERS = ("concierge", "naive", "postgraphile", "floor")
+SERVERS = ("concierge", "concierge-loader", "naive", "postgraphile", "floor")
+# Concierge's req/s before compiled reads, on this machine (the loader path then
+# was the only one): the loader path, compiled reads off, is to reach 2x these.
+LOADER_BEFORE = {"inbox": 71.0, "deep": 22.5}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class Report:
         if ours is None or theirs is None or not theirs.per_second:
             return None
         return ours.per_second / theirs.per_second
+
+    def loader_speedup(self, workload: str) -> float | None:
+        """The loader path's req/s (compiled reads off) over Concierge's before them."""
+        loader, before = self.find(workload, "concierge-loader"), LOADER_BEFORE.get(workload)
+        return loader.per_second / before if loader is not None and before else None
 
     def cpu_ratio(self, workload: str, other: str) -> float | None:
         """Concierge's CPU per request (server + PostgreSQL) over ``other``'s."""
@@ -157,6 +165,26 @@ class Report:
                     f"- {workload}: at PostGraphile's speed (>= 1x its req/s):"
                     f" {_yes(peer >= 1)} ({_x(peer)})"
                 )
+            cpu = self.cpu_ratio(workload, "postgraphile")
+            if cpu is not None:
+                found.append(
+                    f"- {workload}: server + PostgreSQL CPU per request <= PostGraphile's:"
+                    f" {_yes(cpu <= 1)} ({_x(cpu)})"
+                )
+        for workload, before in LOADER_BEFORE.items():
+            speedup = self.loader_speedup(workload)
+            if speedup is not None:
+                found.append(
+                    f"- {workload}: loader path (compiled reads off) >= 2x the {before:g} req/s"
+                    f" before compiled reads: {_yes(speedup >= 2)} ({_x(speedup)})"
+                )
+        ours = [m.usage.peak_rss_mb for m in self.measurements if m.server == "concierge"]
+        theirs = [m.usage.peak_rss_mb for m in self.measurements if m.server == "postgraphile"]
+        if all(ours) and all(theirs) and ours and theirs:
+            found.append(
+                f"- peak RSS under load <= PostGraphile's: {_yes(max(ours) <= max(theirs))}"  # type: ignore[type-var]
+                f" ({_mb(max(ours))} against {_mb(max(theirs))} MB)"  # type: ignore[type-var]
+            )
         return found
 
 

@@ -140,6 +140,8 @@ class DatabaseSettings(BaseSettings):
     # which statement_timeout cancels on the server) cannot hold a request forever.
     db_command_timeout_s: float = Field(default=20.0, ge=0, validation_alias="DB_COMMAND_TIMEOUT_S")
     db_pool_recycle: int = Field(default=1800, ge=-1, validation_alias="DB_POOL_RECYCLE")
+    # A pooled connection unused for longer is checked (a round trip) before use.
+    db_ping_idle_s: float = Field(default=2.0, ge=0, validation_alias="DB_PING_IDLE_S")
     db_echo: bool = Field(default=False, validation_alias="DB_ECHO")
     db_statement_timeout_ms: int = Field(
         default=15_000, ge=0, validation_alias="DB_STATEMENT_TIMEOUT_MS"

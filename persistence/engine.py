@@ -4,11 +4,13 @@ settings, with the per-backend tuning each database needs."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from uuid import uuid4
 
 import orjson
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -89,7 +91,7 @@ def _postgres_engine(settings: DatabaseSettings, target: DatabaseTarget) -> Asyn
     connect_args.setdefault("timeout", settings.db_connect_timeout_s)
     if settings.db_command_timeout_s:
         connect_args.setdefault("command_timeout", settings.db_command_timeout_s)
-    options: dict[str, Any] = {**_engine_options(settings), "pool_pre_ping": True}
+    options: dict[str, Any] = _engine_options(settings)
     if settings.db_pgbouncer:
         # PgBouncer in transaction mode may hand each statement to another server
         # connection: no prepared-statement cache, unique statement names, no pool of our own.
@@ -104,4 +106,30 @@ def _postgres_engine(settings: DatabaseSettings, target: DatabaseTarget) -> Asyn
             pool_timeout=settings.db_pool_timeout,
             pool_recycle=settings.db_pool_recycle,
         )
-    return create_async_engine(target.url, connect_args=connect_args, **options)
+    engine = create_async_engine(target.url, connect_args=connect_args, **options)
+    if not settings.db_pgbouncer:
+        _ping_when_idle(engine, settings.db_ping_idle_s)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_s: float) -> None:
+    """Check a pooled connection before use when it sat unused for ``idle_s`` or more
+    (a database restarted meanwhile has closed it), not on every checkout: under
+    load connections come back within milliseconds and a ping would be a round trip
+    per request. A connection that fails its ping is replaced (the pool retries);
+    one that breaks while in use fails its request and the pool is renewed."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_s:
+            return  # just opened, or just used
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise sa_exc.DisconnectionError("a pooled connection failed its ping") from error

@@ -58,6 +58,14 @@ class UnitOfWork:
             await self.begin_writing()
         return self
 
+    def only_read(self) -> None:
+        """Declare that this unit only reads, before its first statement. On
+        PostgreSQL each statement then runs on its own, without the BEGIN and
+        ROLLBACK round trips of a transaction: under READ COMMITTED, every
+        statement sees its own snapshot in a transaction too. Writing (or
+        committing) afterwards raises a PersistenceError."""
+        self._gate.only_read()
+
     async def begin_writing(self) -> None:
         """Prepare for writes (see :meth:`SessionGate.begin_writing`)."""
         await self._gate.begin_writing()

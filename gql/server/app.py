@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from gql.api.core.context import Services
+from gql.auth.tokens import TokenReader
 from gql.auth.viewers import ActiveViewers
 from gql.schema import build_schema
 from gql.server import graphiql
@@ -79,6 +80,7 @@ def create_app(
         passwords=Passwords(settings),
         health=HealthMonitor(engine, settings.health_timeout_s, settings.health_cache_s),
         viewers=ActiveViewers(settings.viewer_cache_seconds, settings.viewer_cache_size),
+        tokens=TokenReader(settings),
         compiled_reads=settings.compiled_reads,
     )
     if tracing is None and settings.tracing:

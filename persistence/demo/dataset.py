@@ -68,6 +68,8 @@ SIZES = {
         DemoSize("small", 3, 6, 60, 150, 2_000, 60, min_messages=4, max_messages=24),
         DemoSize("medium", 5, 25, 1_000, 4_000, 60_000, 2_000),
         DemoSize("bench", 10, 100, 5_000, 20_000, 400_000, 10_000),
+        # The benchmark's scale check: the same rows but ten times the messages.
+        DemoSize("bench-10x", 10, 100, 5_000, 20_000, 4_000_000, 10_000, max_messages=400),
     )
 }
 

@@ -126,7 +126,7 @@ class AppointmentRepository(Repository[Appointment]):
         visible = self._visible_events()
         statement = (
             select(AppointmentEvent)
-            .where(AppointmentEvent.appointment_id.in_(set(appointment_ids)))
+            .where(self._among(AppointmentEvent.appointment_id, appointment_ids))
             .order_by(AppointmentEvent.created_at, AppointmentEvent.id)
         )
         if visible is not None:

@@ -11,21 +11,21 @@ from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnElement,
     Select,
     Uuid,
+    any_,
     bindparam,
-    column,
     func,
     select,
     true,
-    values,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, Values
+from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, TableValuedAlias
 from sqlalchemy.sql.visitors import iterate
 
 from persistence.errors import NotFound, PersistenceError, translate
@@ -48,12 +48,25 @@ class SessionGate:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._lock = asyncio.Lock()
+        self.read_only = False
+        self._autocommit_pending = False
+
+    def only_read(self) -> None:
+        """Read without a transaction from now on (see :meth:`UnitOfWork.only_read`)."""
+        self.read_only = True
+        self._autocommit_pending = self.dialect == "postgresql"
 
     @contextlib.asynccontextmanager
     async def _exclusive(self) -> AsyncIterator[None]:
         """The session to oneself, with driver errors translated to domain errors."""
         async with self._lock:
             try:
+                if self._autocommit_pending:
+                    self._autocommit_pending = False
+                    if not self.session.in_transaction():
+                        await self.session.connection(
+                            execution_options={"isolation_level": "AUTOCOMMIT"}
+                        )
                 yield
             except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError) as error:
                 raise (translate(error) or PersistenceError(str(error))) from error
@@ -94,6 +107,8 @@ class SessionGate:
             await self.session.flush()
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise PersistenceError("a unit of work that only reads cannot commit")
         try:
             async with self._exclusive():
                 await self.session.commit()
@@ -108,6 +123,8 @@ class SessionGate:
     async def begin_writing(self) -> None:
         """Start the transaction a write needs. SQLite takes its write lock now,
         so a unit that read first cannot lose the upgrade race to another writer."""
+        if self.read_only:
+            raise PersistenceError("a unit of work that only reads cannot write")
         if self.dialect != "sqlite":
             return
         async with self._exclusive():
@@ -207,7 +224,7 @@ class Repository(Generic[M]):
         """Rows for ``ids`` in the same order, ``None`` where missing or not visible."""
         if not ids:
             return []
-        rows = await self._gate.scalars(self._select(self.model.id.in_(set(ids))))
+        rows = await self._gate.scalars(self._select(self._among(self.model.id, ids)))
         by_id = {row.id: row for row in rows}
         return [by_id.get(id_) for id_ in ids]
 
@@ -292,6 +309,16 @@ class Repository(Generic[M]):
                 children.sort(key=ordering.key, reverse=backwards)
         return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
 
+    def _among(self, column: Any, ids: Sequence[UUID]) -> ColumnElement[bool]:
+        """``column`` is one of ``ids``. On PostgreSQL one bound array, so the SQL is
+        the same whatever the count (SQLAlchemy's compiled cache and the server's
+        prepared statement serve every request); elsewhere an expanding IN."""
+        if self._gate.dialect == "postgresql":
+            among: ColumnElement[bool] = column == any_(_uuid_array(ids))
+        else:
+            among = column.in_(set(ids))
+        return among
+
     def _lateral_page(
         self,
         parent: InstrumentedAttribute[Any],
@@ -299,9 +326,13 @@ class Repository(Generic[M]):
         ordering: Ordering[Any],
         request: PageRequest,
         *where: ColumnElement[bool] | None,
-    ) -> tuple[Values, LateralFromClause]:
-        parents = values(column("parent_id", Uuid()), name="parents").data(
-            [(id_,) for id_ in dict.fromkeys(parent_ids)]
+    ) -> tuple[TableValuedAlias, LateralFromClause]:
+        # The parents as unnest() of one bound array, not a VALUES list whose SQL
+        # changes with their count.
+        parents = (
+            func.unnest(_uuid_array(parent_ids))
+            .table_valued("parent_id")
+            .render_derived(name="parents")
         )
         page = (
             self._select(parent == parents.c.parent_id, *where, *request.conditions(ordering))
@@ -340,7 +371,7 @@ class Repository(Generic[M]):
         if not parent_ids:
             return []
         statement = (
-            self._select(parent.in_(set(parent_ids)), *where)
+            self._select(self._among(parent, parent_ids), *where)
             .with_only_columns(parent, func.count())
             .group_by(parent)
         )
@@ -376,3 +407,8 @@ def _read(model: type[Entity], rows: FromClause, record: type[Any] | None) -> Se
     if record is None:
         return select(aliased(model, rows))
     return select(*(rows.c[name] for name in record_columns(record)))
+
+
+def _uuid_array(ids: Sequence[UUID]) -> BindParameter[Any]:
+    """``ids``, without repeats, as one bound ``uuid[]`` parameter."""
+    return bindparam(None, list(dict.fromkeys(ids)), type_=ARRAY(Uuid()), unique=True)

@@ -111,6 +111,32 @@ async def test_pages_of_messages_for_many_conversations_take_one_statement_align
         assert all(message.conversation_id == key for message in page.rows)
 
 
+async def test_per_parent_reads_are_the_same_sql_whatever_the_parent_count(db):
+    """On PostgreSQL the parents are one bound array: two parents or five, the
+    statement is the same text, so SQLAlchemy's compiled cache and the server's
+    prepared statement serve both (SQLite expands its IN list)."""
+    _, conversations = await given_conversations_with_messages(db, [1, 2, 3, 1, 2])
+    ids = [c.id for c in conversations]
+    texts = []
+    for keys in (ids[:2], ids):
+        async with db.uow() as uow:
+            with db.statements() as log:
+                pages = await uow.messages.pages_by_conversation(
+                    keys, MESSAGES_NEWEST_FIRST, PageRequest(limit=3)
+                )
+                counts = await uow.messages.counts_by_conversation(keys)
+                await uow.conversations.get_many(keys)
+        assert [len(page.rows) for page in pages] == [1, 2, 3, 1, 2][: len(keys)]
+        assert counts == [1, 2, 3, 1, 2][: len(keys)]
+        texts.append(log.statements)
+
+    assert len(texts[0]) == len(texts[1]) == 3
+    if db.backend == "postgresql":
+        assert texts[0] == texts[1]
+    else:
+        assert texts[0] != texts[1]
+
+
 async def test_a_per_parent_limit_larger_than_a_conversation_returns_all_its_messages(db):
     _, conversations = await given_conversations_with_messages(db, [2, 4])
 

@@ -3,11 +3,17 @@ on any error or when left uncommitted."""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from gql.settings import Settings
+from persistence.engine import create_engine, create_session_factory
 from persistence.errors import Conflict, PersistenceError
 from persistence.models import Conversation, Customer, Message, Persona, User
+from persistence.scope import Scope
+from persistence.unit_of_work import UnitOfWork
+from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import make_conversation, make_customer, make_persona, make_user, post_messages
 
 
@@ -151,3 +157,68 @@ async def test_a_unit_does_not_see_another_units_uncommitted_writes(db):
 
     async with db.uow() as reader:
         assert (await reader.users.get_many([owner.id]))[0] is not None
+
+
+async def test_a_unit_that_only_reads_opens_no_transaction_and_cannot_write(db, monkeypatch):
+    opened: list[bool] = []
+    if db.backend == "postgresql":
+        real = asyncpg.connection.Connection.transaction
+
+        def counted(self, *args, **kwargs):
+            opened.append(True)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, "transaction", counted)
+
+    async with db.uow() as uow:
+        uow.only_read()
+        assert await uow.users._gate.scalar(text("SELECT 1")) == 1
+        assert await uow.users._gate.scalar(text("SELECT 2")) == 2
+        with pytest.raises(PersistenceError):
+            await uow.begin_writing()
+        with pytest.raises(PersistenceError):
+            await uow.commit()
+    assert opened == []
+
+    async with db.uow() as uow:  # an ordinary unit still reads in a transaction
+        assert await uow.users._gate.scalar(text("SELECT 1")) == 1
+    assert opened == ([True] if db.backend == "postgresql" else [])
+
+    async with db.uow(writes=True) as uow:  # and the pooled connection writes again
+        await make_user(uow)
+        await uow.commit()
+    assert await count_rows(db, User) == 1
+
+
+async def _terminate(pid: int) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await connection.close()
+
+
+async def _backend_pid(factory) -> int:
+    async with UnitOfWork(factory, Scope.admin()) as uow:
+        return await uow.users._gate.scalar(text("SELECT pg_backend_pid()"))
+
+
+@pytest.mark.parametrize("idle_s", [0.0, 60.0])
+async def test_an_idle_pooled_connection_is_checked_before_use(idle_s):
+    """A connection the server closed while it sat in the pool is replaced before
+    use when it sat there DB_PING_IDLE_S or longer; a fresher one is not pinged,
+    and failing, fails its one request and is replaced for the next."""
+    settings = Settings(DATABASE_URL=POSTGRES_ADMIN_URL, DB_PING_IDLE_S=idle_s)
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    try:
+        first = await _backend_pid(factory)
+        await _terminate(first)
+        if idle_s == 0:
+            assert await _backend_pid(factory) != first
+        else:
+            with pytest.raises(PersistenceError):
+                await _backend_pid(factory)
+            assert await _backend_pid(factory) != first
+    finally:
+        await engine.dispose()

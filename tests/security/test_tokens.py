@@ -4,6 +4,7 @@ anonymous, exactly as if no token had been sent."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import warnings
@@ -181,3 +182,17 @@ async def test_an_authorization_header_without_a_bearer_token_is_no_one(api, db,
 
     assert response.status_code == 200
     assert response.json() == {"data": {"viewer": None}}
+
+
+async def test_a_token_that_worked_is_no_one_once_it_expires(api, db, settings):
+    """Verified tokens are remembered for speed, never past their expiry."""
+    user = await given_a_member(db)
+    now = datetime.now(UTC)
+    expires = (now + timedelta(seconds=2)).replace(microsecond=0) + timedelta(seconds=1)
+    member = api.as_(sign(claims(user, iat=now, exp=expires), settings.signing_key))
+    for _ in range(3):  # the first verifies the signature, the others are remembered
+        assert (await member.data(VIEWER))["viewer"] is not None
+
+    await asyncio.sleep((expires - datetime.now(UTC)).total_seconds() + 0.05)
+
+    await assert_anonymous(member)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gql.api.core.errors import NotAuthenticated
 from gql.api.core.loaders import Loaders
-from gql.auth.tokens import InvalidToken, bearer_token, read_token
+from gql.auth.tokens import InvalidToken, TokenReader, bearer_token
 from gql.auth.viewers import ActiveViewers
 from gql.settings import Settings
 from persistence.errors import PersistenceError
@@ -41,6 +41,7 @@ class Services:
     passwords: Passwords
     health: HealthMonitor
     viewers: ActiveViewers
+    tokens: TokenReader
     compiled_reads: bool = True
 
 
@@ -93,7 +94,7 @@ class Context:
         if token is None:
             return
         try:
-            user_id = read_token(token, self.settings)
+            user_id = self.services.tokens.read(token)
         except InvalidToken:
             return
         viewer = await self.services.viewers.find(self.uow, user_id)

@@ -32,16 +32,21 @@ up past it in any case, already located where it was raised.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    GraphQLEnumType,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     is_leaf_type,
 )
 
@@ -64,6 +69,7 @@ class PlainField(NamedTuple):
     type: GraphQLLeafType | GraphQLObjectType  # of the field, or of its list's items
     nullable: bool
     is_list: bool
+    complete: Callable[[Any], Any]  # a leaf value's response value (see _leaf_completion)
 
 
 logger = logging.getLogger(__name__)
@@ -92,7 +98,7 @@ def _find_plain_fields(schema: GraphQLSchema) -> PlainFields:
             if attribute is not None and shape is not None:
                 named, nullable, is_list = shape
                 plain.setdefault(type_name, {})[field_name] = PlainField(
-                    attribute, named, nullable, is_list
+                    attribute, named, nullable, is_list, _leaf_completion(named)
                 )
     if not plain:
         logger.warning(
@@ -124,8 +130,9 @@ class PlainSelection(NamedTuple):
     """One field of a selection made only of plain fields, with its own selection."""
 
     response_name: str
-    field: PlainField
+    field: PlainField | None  # None for __typename
     selection: list[PlainSelection] | None  # None for a scalar or enum
+    typename: str = ""  # the answer of __typename: the selection's own object type
 
 
 class FullPath(Exception):
@@ -205,7 +212,7 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
                         raise FullPath
                     _check_type(plain.type, value)
                 else:
-                    return _coerce(plain.type, value)
+                    return plain.complete(value)
             except Exception as error:  # the full path below produces it, or reports it
                 _left_plain_path(parent_type, error)
             else:
@@ -237,7 +244,11 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
             return None
         selection: list[PlainSelection] = []
         for response_name, field_details_list in grouped_field_set.items():
-            plain = fields.get(field_details_list[0].node.name.value)
+            field_name = field_details_list[0].node.name.value
+            if field_name == "__typename":  # what every Apollo, urql and Relay selection asks
+                selection.append(PlainSelection(response_name, None, None, parent_type.name))
+                continue
+            plain = fields.get(field_name)
             if plain is None:
                 return None
             below = None
@@ -265,7 +276,10 @@ def _left_plain_path(parent_type: GraphQLObjectType, error: Exception) -> None:
 def _complete(selection: list[PlainSelection], source: Any) -> dict[str, Any]:
     """The response of ``source`` for a plain selection; raises where it cannot."""
     response: dict[str, Any] = {}
-    for response_name, plain, below in selection:
+    for response_name, plain, below, typename in selection:
+        if plain is None:
+            response[response_name] = typename
+            continue
         value = getattr(source, plain.attribute)
         if value is None:
             if not plain.nullable:
@@ -274,27 +288,62 @@ def _complete(selection: list[PlainSelection], source: Any) -> dict[str, Any]:
         elif plain.is_list:
             if not isinstance(value, list | tuple):
                 raise FullPath
-            response[response_name] = [_one(plain.type, below, item) for item in value]
+            response[response_name] = [_one(plain, below, item) for item in value]
         else:
-            response[response_name] = _one(plain.type, below, value)
+            response[response_name] = _one(plain, below, value)
     return response
 
 
-def _one(
-    graphql_type: GraphQLLeafType | GraphQLObjectType,
-    below: list[PlainSelection] | None,
-    value: Any,
-) -> Any:
+def _one(plain: PlainField, below: list[PlainSelection] | None, value: Any) -> Any:
     if value is None:
         raise FullPath  # list items are non-null; a null field was handled above
     if below is None:
-        return _coerce(graphql_type, value)  # type: ignore[arg-type]
-    _check_type(graphql_type, value)  # type: ignore[arg-type]
+        return plain.complete(value)
+    _check_type(plain.type, value)  # type: ignore[arg-type]
     return _complete(below, value)
 
 
 # graphql-core's own leaf completion: the type's coercion, refusing a null result.
 _coerce = PlainFieldExecutionContext.complete_leaf_value
+# How many distinct values of one enum type are remembered (an enum has few).
+_ENUM_MEMORY = 1024
+
+
+def _leaf_completion(graphql_type: GraphQLLeafType | GraphQLObjectType) -> Callable[[Any], Any]:
+    """graphql-core's leaf completion for ``graphql_type``, with the common cases
+    short: a string of String or ID is itself, and an enum value's name is looked
+    up once per value (Strawberry's enum coercion scans the enum's values)."""
+    if isinstance(graphql_type, GraphQLObjectType):
+        return _refuse_object
+    leaf: GraphQLLeafType = graphql_type
+    if leaf is GraphQLString or leaf is GraphQLID:
+
+        def text(value: Any) -> Any:
+            return value if type(value) is str else _coerce(leaf, value)
+
+        return text
+    if isinstance(leaf, GraphQLEnumType):
+        known: dict[tuple[type, Any], Any] = {}
+
+        def named(value: Any) -> Any:
+            key = (type(value), value)
+            try:
+                return known[key]
+            except KeyError:
+                pass
+            except TypeError:  # unhashable: never a member
+                return _coerce(leaf, value)
+            completed = _coerce(leaf, value)
+            if len(known) < _ENUM_MEMORY:
+                known[key] = completed
+            return completed
+
+        return named
+    return partial(_coerce, leaf)
+
+
+def _refuse_object(value: Any) -> Any:
+    raise FullPath  # objects are completed through their selection, never as leaves
 
 
 def _check_type(object_type: GraphQLObjectType, value: Any) -> None:

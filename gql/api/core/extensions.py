@@ -41,6 +41,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types.graphql import OperationType
 
 from gql.api.core.compat import core_schema, provided_operation_name, use_instead_of_executing
 from gql.api.core.cost import CostEstimate
@@ -299,6 +300,8 @@ class IdentifyViewer(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None:
+            if context.operation_type is OperationType.QUERY:
+                context.context.uow.only_read()
             try:
                 await context.context.identify()
             except Unavailable as error:

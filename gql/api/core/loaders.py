@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -117,40 +118,85 @@ def _json_rows(uow: UnitOfWork) -> Loader:
 
 
 class Loaders:
-    """Every loader of one request, over that request's unit of work."""
+    """Every loader of one request, over that request's unit of work; each is made
+    on first use (a request reads through a few of them, not all)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self.user: Loader = DataLoader(uow.users.get_many)
-        self.persona: Loader = DataLoader(uow.personas.get_many)
-        self.customer: Loader = DataLoader(uow.customers.get_many)
-        self.conversation: Loader = DataLoader(uow.conversations.get_many)
-        self.message: Loader = DataLoader(uow.messages.get_many)
-        self.appointment: Loader = DataLoader(uow.appointments.get_many)
-        self.file: Loader = DataLoader(uow.files.get_many)
+        self._uow = uow
 
-        personas, conversations = uow.personas, uow.conversations
-        messages, appointments = uow.messages, uow.appointments
-        self.personas_of_owner = Children.of(personas.pages_by_owner, personas.counts_by_owner)
-        self.conversations_of_persona = Children.of(
-            conversations.pages_by_persona, conversations.counts_by_persona
-        )
-        self.conversations_of_customer = Children.of(
-            conversations.pages_by_customer, conversations.counts_by_customer
-        )
-        self.messages_of_conversation = Children.of(
-            messages.pages_by_conversation, messages.counts_by_conversation
-        )
-        self.appointments_of_customer = Children.of(
-            appointments.pages_by_customer, appointments.counts_by_customer
-        )
-        self.last_message_by_conversation: Loader = DataLoader(messages.latest_by_conversation)
-        self.appointment_history: Loader = DataLoader(appointments.history_by_appointment)
-        # Compiled reads (gql/api/core/compiled.py): answers as JSON text.
-        self.json_pages = _json_pages(uow)
-        self.json_rows = _json_rows(uow)
+    @cached_property
+    def user(self) -> Loader:
+        return DataLoader(self._uow.users.get_many)
+
+    @cached_property
+    def persona(self) -> Loader:
+        return DataLoader(self._uow.personas.get_many)
+
+    @cached_property
+    def customer(self) -> Loader:
+        return DataLoader(self._uow.customers.get_many)
+
+    @cached_property
+    def conversation(self) -> Loader:
+        return DataLoader(self._uow.conversations.get_many)
+
+    @cached_property
+    def message(self) -> Loader:
+        return DataLoader(self._uow.messages.get_many)
+
+    @cached_property
+    def appointment(self) -> Loader:
+        return DataLoader(self._uow.appointments.get_many)
+
+    @cached_property
+    def file(self) -> Loader:
+        return DataLoader(self._uow.files.get_many)
+
+    @cached_property
+    def personas_of_owner(self) -> Children:
+        personas = self._uow.personas
+        return Children.of(personas.pages_by_owner, personas.counts_by_owner)
+
+    @cached_property
+    def conversations_of_persona(self) -> Children:
+        conversations = self._uow.conversations
+        return Children.of(conversations.pages_by_persona, conversations.counts_by_persona)
+
+    @cached_property
+    def conversations_of_customer(self) -> Children:
+        conversations = self._uow.conversations
+        return Children.of(conversations.pages_by_customer, conversations.counts_by_customer)
+
+    @cached_property
+    def messages_of_conversation(self) -> Children:
+        messages = self._uow.messages
+        return Children.of(messages.pages_by_conversation, messages.counts_by_conversation)
+
+    @cached_property
+    def appointments_of_customer(self) -> Children:
+        appointments = self._uow.appointments
+        return Children.of(appointments.pages_by_customer, appointments.counts_by_customer)
+
+    @cached_property
+    def last_message_by_conversation(self) -> Loader:
+        return DataLoader(self._uow.messages.latest_by_conversation)
+
+    @cached_property
+    def appointment_history(self) -> Loader:
+        return DataLoader(self._uow.appointments.history_by_appointment)
+
+    # Compiled reads (gql/api/core/compiled.py): answers as JSON text.
+    @cached_property
+    def json_pages(self) -> Loader:
+        return _json_pages(self._uow)
+
+    @cached_property
+    def json_rows(self) -> Loader:
+        return _json_rows(self._uow)
 
     def forget(self) -> None:
-        """Drop every cached row and page, e.g. after a write changed them."""
+        """Drop every cached row and page, e.g. after a write changed them (the
+        loaders made so far: the others hold nothing)."""
         for value in vars(self).values():
             if isinstance(value, DataLoader | Children):
                 value.clear_all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import pytest
 
 from gql.api.core import compiled
@@ -220,3 +221,30 @@ async def test_typenames_fragments_and_repeats_compile(operator, seed, db, docum
 
     assert "errors" not in response.json()
     assert read_path(response) == expected_path(db)
+
+
+async def test_a_query_reads_without_a_transaction_and_a_mutation_writes_in_one(
+    operator, seed, db, monkeypatch
+):
+    """Queries only read: on PostgreSQL their statements run without BEGIN and
+    ROLLBACK around them; a mutation still runs in its one transaction."""
+    await seed_personas(seed, operator.user, 1)
+    await operator.api.data("{ viewer { id } }")
+    opened: list[bool] = []
+    real = asyncpg.connection.Connection.transaction
+
+    def counted(self, *args, **kwargs):
+        opened.append(True)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "transaction", counted)
+    data = await operator.api.data(NESTED)
+    assert len(data["personas"]["edges"]) == 1
+    assert opened == []
+
+    created = await operator.api.data(
+        'mutation { createPersona(input: {name: "Ada", systemPrompt: "Be kind."})'
+        " { persona { name } errors { code } } }"
+    )
+    assert created["createPersona"] == {"persona": {"name": "Ada"}, "errors": []}
+    assert opened == ([True] if db.backend == "postgresql" else [])

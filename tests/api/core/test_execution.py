@@ -158,6 +158,9 @@ FRAGMENT = "fragment more on Item { count @include(if: true) note @skip(if: true
         """{ items { name tags friends { name email } partner { name email }
                      owner { name } maybeTags } }""",
         "{ items { tags friends { name } owner { ... on Owner { name } } } }",
+        # __typename, as Apollo, urql and Relay ask it in every selection
+        """{ items { __typename name tags kind: __typename friends { __typename name }
+                     owner { __typename ... on Owner { name } } partner { __typename } } }""",
     ],
 )
 async def test_plain_fields_give_the_same_data_as_the_full_path(document: str):
@@ -185,6 +188,7 @@ async def test_plain_fields_give_the_same_data_as_the_full_path(document: str):
         "{ broken { name partner { name } } }",  # a nullable object of the wrong type
         "{ broken { name shout owner { name } friends { name } } }",  # the same, field by field
         "{ refused { name picky } }",  # a scalar whose serialiser raises
+        "{ broken { __typename name owner { __typename email } } }",  # with __typename
     ],
 )
 async def test_failures_give_the_same_errors_at_the_same_paths(document: str):
@@ -232,6 +236,14 @@ async def test_plain_fields_skip_the_resolve_info_and_resolvers_keep_it():
     built.clear()
     result = await _schema(Recording).execute("{ items { name count tags friends { name } } }")
     assert result.errors is None
+    assert built == ["items"]
+    built.clear()
+    result = await _schema(Recording).execute(
+        "{ items { __typename name friends { __typename name } } }"
+    )
+    assert result.errors is None
+    assert result.data["items"][0]["__typename"] == "Item"
+    assert result.data["items"][2]["friends"][0]["__typename"] == "Owner"
     assert built == ["items"]
 
 
