@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test run serve postgres chromium wrk npm postgraphile clients bench bench-scale lint schema clean check
+.PHONY: install test run serve postgres redis clients chromium wrk npm postgraphile bench bench-scale lint schema clean check
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,14 @@ $(VENV)/.installed: pyproject.toml
 
 postgres:
 	bash .ci/ensure-postgres
+
+redis:
+	bash .ci/ensure-redis
+
+# The npm clients the suite drives (graphql-ws; Apollo Client), from their locks.
+clients: npm
+	test -d tests/clients/node_modules/graphql-ws || (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+	test -d tests/clients/apollo/node_modules/@apollo/client || (cd tests/clients/apollo && npm ci --no-audit --no-fund --loglevel=error)
 
 chromium:
 	bash .ci/ensure-chromium
@@ -32,11 +40,7 @@ npm:
 postgraphile: install npm
 	$(BIN)/python -m bench.peer
 
-# The npm clients the suite drives (graphql-ws), from their lock into tests/clients/.
-clients: npm
-	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
-
-test: install postgres chromium wrk postgraphile clients
+test: install postgres redis clients chromium wrk postgraphile
 	$(BIN)/python -m pytest
 
 # The benchmark (README, "Benchmark"): seeds the concierge_bench database, then

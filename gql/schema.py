@@ -7,7 +7,7 @@ in GraphiQL's documentation."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -120,8 +120,13 @@ class ConciergeSchema(strawberry.Schema):
                 logger.debug("request refused: %s", error.message)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(
+    settings: Settings, traced: Sequence[Callable[[], SchemaExtension]] = ()
+) -> strawberry.Schema:
+    """The schema with every operation's extensions; ``traced`` adds tracing's
+    (gql/server/tracing.py) around them."""
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        *traced,
         *build_extensions(settings),
         OperationName,
     ]

@@ -11,6 +11,23 @@ from pydantic_settings import NoDecode
 
 from persistence.config import DatabaseSettings
 
+# Request headers a browser may send cross-origin: the API's own, and those that
+# Apollo Client, tracing (W3C Trace Context, baggage) and Sentry add.
+CLIENT_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Request-ID",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
+    "Query-Cost",
+)
+
 
 class Settings(DatabaseSettings):
     """Every knob of Concierge, read from the environment or `.env` once."""
@@ -24,6 +41,10 @@ class Settings(DatabaseSettings):
     )
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
     metrics_enabled: bool = Field(default=False, validation_alias="METRICS_ENABLED")
+    # OpenTelemetry spans over OTLP (gql/server/tracing.py); resolvers at least this slow
+    # get spans of their own (0: none, which keeps the fast paths).
+    tracing: bool = Field(default=False, validation_alias="TRACING")
+    tracing_resolver_ms: float = Field(default=0.0, ge=0, validation_alias="TRACING_RESOLVER_MS")
 
     viewer_cache_seconds: float = Field(default=5.0, ge=0, validation_alias="VIEWER_CACHE_SECONDS")
     viewer_cache_size: int = Field(default=10_000, ge=1, validation_alias="VIEWER_CACHE_SIZE")
@@ -59,16 +80,51 @@ class Settings(DatabaseSettings):
     ws_init_timeout_s: float = Field(default=10.0, gt=0, validation_alias="WS_INIT_TIMEOUT_S")
     ws_ping_interval_s: float = Field(default=20.0, ge=0, validation_alias="WS_PING_INTERVAL_S")
     ws_ping_timeout_s: float = Field(default=20.0, gt=0, validation_alias="WS_PING_TIMEOUT_S")
+
+    # The estimated cost of a document (gql/api/core/cost.py) above which it is refused.
+    max_query_cost: int = Field(default=100_000, ge=1, validation_alias="MAX_QUERY_COST")
+    # Operations one JSON array body may hold; 0 refuses batches.
+    max_batch_size: int = Field(default=10, ge=0, le=100, validation_alias="MAX_BATCH_SIZE")
+
+    # Persisted documents (gql/server/documents.py): Apollo's automatic persisted
+    # queries, and in trusted-documents mode only the registered operations.
+    persisted_queries: bool = Field(default=True, validation_alias="PERSISTED_QUERIES")
+    persisted_query_cache_size: int = Field(
+        default=10_000, ge=1, validation_alias="PERSISTED_QUERY_CACHE_SIZE"
+    )
+    persisted_query_ttl_s: int = Field(
+        default=24 * 3600, ge=1, validation_alias="PERSISTED_QUERY_TTL_S"
+    )
+    trusted_documents: bool = Field(default=False, validation_alias="TRUSTED_DOCUMENTS")
+    trusted_document_manifests: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="TRUSTED_DOCUMENT_MANIFESTS"
+    )
+    # Shared state of several instances (persisted documents, rate limits).
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    redis_key_prefix: str = Field(default="concierge:", validation_alias="REDIS_KEY_PREFIX")
+
+    # Requests per minute and per token / per client address on /graphql; 0: no limit.
+    rate_limit_per_token: int = Field(default=0, ge=0, validation_alias="RATE_LIMIT_PER_TOKEN")
+    rate_limit_per_address: int = Field(default=0, ge=0, validation_alias="RATE_LIMIT_PER_ADDRESS")
+    rate_limit_storage: Literal["memory", "redis"] = Field(
+        default="memory", validation_alias="RATE_LIMIT_STORAGE"
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="CORS_ORIGINS"
     )
+    cors_allow_headers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(CLIENT_HEADERS), validation_alias="CORS_ALLOW_HEADERS"
+    )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator(
+        "cors_origins", "cors_allow_headers", "trusted_document_manifests", mode="before"
+    )
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        """``CORS_ORIGINS`` is a comma-separated list, e.g. ``https://a.example,https://b.example``."""
+    def _split_list(cls, value: Any) -> Any:
+        """Lists are comma-separated, e.g. ``https://a.example,https://b.example``."""
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @property

@@ -1,5 +1,5 @@
-"""The `concierge` command: serve, check, migrate, export and diff the schema, manage
-admins, seed demo data."""
+"""The `concierge` command: serve, check, migrate, export and diff the schema, register
+trusted documents, manage admins, seed demo data."""
 
 from __future__ import annotations
 
@@ -234,16 +234,62 @@ def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL; - for stdout.")] = Path(
         "schema.graphql"
     ),
+    possible_types: Annotated[
+        Path | None,
+        typer.Option(help="Also write Apollo Client's possibleTypes JSON here."),
+    ] = None,
+    urql_keys: Annotated[
+        Path | None,
+        typer.Option(help="Also write urql graphcache's keys (types without an id) here."),
+    ] = None,
 ) -> None:
-    """Write the GraphQL schema (SDL) to OUTPUT."""
-    from gql.schema import export_sdl
+    """Write the GraphQL schema (SDL) to OUTPUT, and the client cache files asked for."""
+    import orjson
 
-    sdl = export_sdl()
+    from gql.cli.client_caches import keyless_types
+    from gql.cli.client_caches import possible_types as abstract_types
+    from gql.schema import build_schema, export_sdl
+    from gql.settings import Settings
+
+    schema = build_schema(Settings(CONCIERGE_ENV="development"))
+    sdl = export_sdl(schema)
     if str(output) == "-":
         sys.stdout.write(sdl)
     else:
         output.write_text(sdl, encoding="utf-8")
         typer.echo(f"wrote {output}")
+    extras = ((possible_types, abstract_types), (urql_keys, keyless_types))
+    for path, content in extras:
+        if path is not None:
+            data = orjson.dumps(content(schema._schema), option=orjson.OPT_INDENT_2)
+            path.write_bytes(data + b"\n")
+            typer.echo(f"wrote {path}", err=str(output) == "-")
+
+
+@app.command("register-documents")
+def register_documents(
+    manifests: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help="Relay's or Apollo's manifest files."),
+    ],
+    check: Annotated[
+        bool, typer.Option(help="Only check the documents against the schema; register nothing.")
+    ] = False,
+) -> None:
+    """Register the operations of persisted-query manifests as trusted documents.
+
+    Reads Relay's persisted_queries.json ({hash: text}) and Apollo's
+    persisted-query-manifest.json, checks each id against its document and each
+    document against the schema, then stores them in Redis (REDIS_URL), shared by
+    every instance. Nothing is registered when any document is refused.
+    """
+    from gql.cli.documents import DocumentsRefused, register
+
+    try:
+        typer.echo(asyncio.run(register(manifests, check_only=check)))
+    except DocumentsRefused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
 
 
 @app.command("schema-diff")

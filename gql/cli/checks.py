@@ -8,10 +8,13 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis.asyncio as aioredis
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from gql.server import graphiql
+from gql.server.documents import InvalidManifest, read_manifest
 from gql.settings import Settings
 from persistence import vectors
 from persistence.config import DatabaseTarget, DatabaseUrlError
@@ -71,7 +74,61 @@ async def run_checks() -> list[Check]:
     checks.append(_graphiql_assets(settings))
     if target is not None and target.dialect == "postgresql":
         checks.append(_pgbouncer(settings, target))
+    checks.append(_trusted_documents(settings))
+    if settings.redis_url or settings.rate_limit_storage == "redis":
+        checks.append(await _redis(settings))
     return checks
+
+
+def _trusted_documents(settings: Settings) -> Check:
+    try:
+        manifests = {
+            path: len(read_manifest(Path(path).read_bytes()))
+            for path in settings.trusted_document_manifests
+        }
+    except (OSError, InvalidManifest) as error:
+        return Check(
+            "documents",
+            Outcome.FAIL,
+            f"TRUSTED_DOCUMENT_MANIFESTS: {error}",
+            "list readable Relay or Apollo manifests (`concierge register-documents --check`)",
+        )
+    count = sum(manifests.values())
+    if not settings.trusted_documents:
+        mode = "on" if settings.persisted_queries else "off"
+        return Check("documents", Outcome.OK, f"any document runs; persisted queries {mode}")
+    if not manifests and not settings.redis_url:
+        return Check(
+            "documents",
+            Outcome.FAIL,
+            "TRUSTED_DOCUMENTS=true but no document can be registered: every request is refused",
+            "list manifests in TRUSTED_DOCUMENT_MANIFESTS, or set REDIS_URL and run "
+            "`concierge register-documents`",
+        )
+    shared = " and those registered in Redis" if settings.redis_url else ""
+    return Check("documents", Outcome.OK, f"only {count} trusted documents{shared} run")
+
+
+async def _redis(settings: Settings) -> Check:
+    if not settings.redis_url:
+        return Check(
+            "redis", Outcome.FAIL, "RATE_LIMIT_STORAGE=redis without REDIS_URL", "set REDIS_URL"
+        )
+    client = aioredis.Redis.from_url(
+        settings.redis_url, socket_connect_timeout=settings.health_timeout_s
+    )
+    try:
+        await client.ping()
+    except RedisError as error:
+        return Check(
+            "redis",
+            Outcome.FAIL,
+            f"REDIS_URL does not answer ({type(error).__name__})",
+            "start Redis or correct REDIS_URL (redis://host:6379/0)",
+        )
+    finally:
+        await client.aclose()
+    return Check("redis", Outcome.OK, "answers (persisted documents, rate limits shared)")
 
 
 def _invalid_settings(error: ValidationError) -> Check:

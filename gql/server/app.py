@@ -7,6 +7,7 @@ import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -21,10 +22,12 @@ from gql.auth.tokens import TokenReader
 from gql.auth.viewers import ActiveViewers
 from gql.schema import build_schema
 from gql.server import graphiql
+from gql.server.documents import PersistedDocuments, open_store
 from gql.server.downloads import FileDownloads
 from gql.server.endpoint import GraphQLEndpoint
 from gql.server.metrics import Metrics
 from gql.server.middleware import REQUEST_ID_HEADER, BodyLimit, RequestId
+from gql.server.rate_limits import RateLimit, rate_limit_storage
 from gql.server.subscriptions import SubscriptionEndpoint
 from gql.server.telemetry import RequestTelemetry
 from gql.server.uploads import PREFLIGHT_HEADERS as PREFLIGHT
@@ -33,6 +36,9 @@ from persistence.engine import create_engine, create_event_bus, create_session_f
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords
 from persistence.storage import LocalStorage
+
+if TYPE_CHECKING:
+    from gql.server.tracing import Tracing
 
 # Young collections every this many allocations, instead of Python's 700: a
 # large response allocates tens of thousands of short-lived objects, and with
@@ -57,8 +63,15 @@ def tune_garbage_collection() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
-    """Build the application. The engine connects lazily, on the first request."""
+def create_app(
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    tracing: Tracing | None = None,
+) -> Starlette:
+    """Build the application. The engine connects lazily, on the first request.
+
+    ``tracing`` is made from the settings when ``TRACING=true`` and none is given
+    (tests give one with an in-memory exporter)."""
     settings = settings or get_settings()
     settings.signing_key  # noqa: B018  (refuses to start in production without SECRET_KEY)
     owns_engine = engine is None
@@ -76,11 +89,19 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         events=create_event_bus(settings),
         compiled_reads=settings.compiled_reads,
     )
-    schema = build_schema(settings)
+    if tracing is None and settings.tracing:
+        from gql.server.tracing import Tracing
+
+        tracing = Tracing.otlp(settings.tracing_resolver_ms)
+    if tracing is not None:
+        tracing.attach(engine)
+    store = open_store(settings)
+    schema = build_schema(settings, tracing.extensions() if tracing is not None else ())
     graphql = GraphQLEndpoint(
         services,
         schema,
         graphiql_html=graphiql.page() if settings.graphiql_enabled else None,
+        documents=PersistedDocuments(store, settings),
     )
 
     async def healthz(_: Request) -> JSONResponse:
@@ -106,6 +127,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         tune_garbage_collection()
         yield
         await services.events.close()
+        await store.close()
+        if tracing is not None:
+            tracing.shutdown()
         if owns_engine:
             await engine.dispose()
 
@@ -123,9 +147,26 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     if metrics is not None:
         routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
 
+    rate_limits = []
+    if settings.rate_limit_per_token or settings.rate_limit_per_address:
+        rate_limits.append(
+            Middleware(
+                RateLimit,
+                storage=rate_limit_storage(settings),
+                per_token=settings.rate_limit_per_token,
+                per_address=settings.rate_limit_per_address,
+            )
+        )
+    traced = []
+    if tracing is not None:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        # Outermost, so that the request's span is the parent of every other.
+        traced.append(Middleware(OpenTelemetryMiddleware, tracer_provider=tracing.provider))
     app = Starlette(
         routes=routes,
         middleware=[
+            *traced,
             Middleware(RequestId),
             Middleware(RequestTelemetry, metrics=metrics),
             Middleware(
@@ -140,12 +181,14 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, *PREFLIGHT],
+                allow_headers=[*settings.cors_allow_headers, *PREFLIGHT],
                 expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             ),
+            *rate_limits,
         ],
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.tracing = tracing
     return app

@@ -2,15 +2,17 @@
 
 Strawberry's schema executes; this endpoint owns the HTTP contract around it:
 content negotiation (``application/graphql-response+json`` and
-``application/json``), strict request bodies (a UTF-8 JSON object, or a
-multipart upload with CSRF protection: gql/server/uploads.py), GET for
-queries only, and status codes that tell request errors (4xx) from
-execution results (200).
+``application/json``), strict request bodies (a UTF-8 JSON object, an array
+of them: a batch, or a multipart upload with CSRF protection:
+gql/server/uploads.py), GET for queries only, persisted documents
+(gql/server/documents.py), and status codes that tell request errors (4xx)
+from execution results (200).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -31,11 +33,16 @@ from gql.api.core.context import Services, build_context
 from gql.api.core.errors import DATABASE_CODES
 from gql.api.core.observation import current_request_id
 from gql.api.core.scalars import MAX_NESTING, json_problem
+from gql.server.documents import DocumentRefused, PersistedDocuments, StoreUnavailable
 from gql.server.uploads import MultipartReader, UploadRefused, forces_preflight, is_multipart
+
+logger = logging.getLogger(__name__)
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 RETRY_AFTER_SECONDS = 1
+# A GET with any of these is a GraphQL request, from a browser too (not GraphiQL).
+_GRAPHQL_PARAMETERS = frozenset({"query", "extensions", "documentId", "doc_id"})
 # `\u0000` and `\u{0}` in a GraphQL string literal, which no database column can store.
 _NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})", re.IGNORECASE)
 
@@ -68,10 +75,17 @@ class GraphQLParams:
 class GraphQLEndpoint:
     """The ``/graphql`` ASGI endpoint: GraphiQL for browsers, GraphQL for everyone else."""
 
-    def __init__(self, services: Services, schema: Schema, graphiql_html: str | None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        schema: Schema,
+        graphiql_html: str | None,
+        documents: PersistedDocuments,
+    ) -> None:
         self.services = services
         self.schema = schema
         self.graphiql_html = graphiql_html
+        self.documents = documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.respond(Request(scope, receive))
@@ -80,7 +94,8 @@ class GraphQLEndpoint:
     async def respond(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
             return _problem(405, "GraphQL is served over GET and POST.", JSON, Allow="GET, POST")
-        if request.method == "GET" and "query" not in request.query_params and _wants_html(request):
+        asks_graphql = not _GRAPHQL_PARAMETERS.isdisjoint(request.query_params.keys())
+        if request.method == "GET" and not asks_graphql and _wants_html(request):
             if self.graphiql_html is None:
                 return _problem(404, "GraphiQL is disabled on this server.", JSON)
             return HTMLResponse(self.graphiql_html)
@@ -91,8 +106,10 @@ class GraphQLEndpoint:
             if request.method == "POST" and is_multipart(request):
                 result = await self.execute_multipart(request)
             else:
-                params = await read_params(request)
-                result = await self.execute(request, params)
+                raw = await read_request(request)
+                if isinstance(raw, list):
+                    return await self.respond_to_batch(request, raw, media_type)
+                result = await self.answer(request, raw)
         except ClientDisconnect:
             # Nobody is left to answer; the reader removed what it had written.
             return Response(status_code=400)
@@ -100,7 +117,58 @@ class GraphQLEndpoint:
             return _problem(
                 error.status, error.message, media_type, error.extensions, **error.headers
             )
-        return _result_response(result, media_type)
+        body, status, headers = _result_body(result, media_type)
+        return _json(body, status, media_type, headers)
+
+    async def respond_to_batch(
+        self, request: Request, batch: list[Any], media_type: str
+    ) -> Response:
+        """Answers each operation of a JSON array body as if it came alone (its own
+        context, loaders and unit of work), in order, in an array of results; one
+        operation's refusal is its own entry's errors."""
+        limit = self.services.settings.max_batch_size
+        if limit == 0:
+            raise RequestError(400, "Batched requests are disabled on this server.")
+        if not batch:
+            raise RequestError(400, "The batch is empty; send at least one operation.")
+        if len(batch) > limit:
+            raise RequestError(
+                400,
+                f"A batch may hold at most {limit} operations, not {len(batch)}.",
+                extensions={"code": "BATCH_TOO_LARGE", "limit": limit},
+            )
+        answers: list[dict[str, Any]] = []
+        for raw in batch:
+            try:
+                if not isinstance(raw, dict):
+                    raise RequestError(400, "Each operation of a batch must be a JSON object.")
+                body, _, _ = _result_body(await self.answer(request, raw), media_type)
+            except RequestError as error:
+                body = _problem_body(error.status, error.message, error.extensions)
+            answers.append(body)
+        return Response(
+            orjson.dumps(answers), status_code=200, media_type=f"{media_type}; charset=utf-8"
+        )
+
+    async def answer(self, request: Request, raw: dict[str, Any]) -> ExecutionResult:
+        """One operation: its persisted document looked up, its parameters checked,
+        executed; an APQ registration kept once the document passed validation."""
+        try:
+            resolved = await self.documents.resolve(raw)
+        except DocumentRefused as error:
+            raise RequestError(
+                error.status, error.message, extensions={"code": error.code}
+            ) from None
+        except StoreUnavailable as error:
+            raise _store_unavailable() from error
+        params = _validate_params(resolved.raw)
+        result = await self.execute(request, params)
+        if resolved.remember is not None and not _document_refused(result):
+            try:
+                await self.documents.remember(resolved.remember, params.query)
+            except StoreUnavailable:
+                logger.warning("could not keep a persisted query: the store is unavailable")
+        return result
 
     async def execute_multipart(self, request: Request) -> ExecutionResult:
         """A multipart request (gql/server/uploads.py): refused without a header that
@@ -126,7 +194,8 @@ class GraphQLEndpoint:
                 raise RequestError(
                     refused.status, refused.message, extensions={"code": refused.code}
                 ) from refused
-            return await self.execute(request, _validate_params(raw))
+            # Through the persisted-document checks too: trusted mode covers uploads.
+            return await self.answer(request, raw)
         finally:
             await reader.discard()
 
@@ -196,8 +265,9 @@ def negotiate(accept: str | None) -> str | None:
     return None
 
 
-async def read_params(request: Request) -> GraphQLParams:
-    """The GraphQL parameters of a GET query string or a POST JSON body.
+async def read_request(request: Request) -> dict[str, Any] | list[Any]:
+    """The GraphQL parameters of a GET query string or a POST JSON body: one object,
+    or (POST only) an array of them, a batch.
 
     Raises :class:`RequestError` for anything the specification calls a bad request.
     """
@@ -206,12 +276,11 @@ async def read_params(request: Request) -> GraphQLParams:
         for key in ("variables", "extensions"):
             if raw.get(key):
                 raw[key] = _decode_json(raw[key].encode(), key)
-    else:
-        raw = await _read_body(request)
-    return _validate_params(raw)
+        return raw
+    return await _read_body(request)
 
 
-async def _read_body(request: Request) -> dict[str, Any]:
+async def _read_body(request: Request) -> dict[str, Any] | list[Any]:
     content_type = request.headers.get("content-type")
     if content_type is None:
         raise RequestError(415, f"Send the request with Content-Type: {JSON}.")
@@ -226,7 +295,7 @@ async def _read_body(request: Request) -> dict[str, Any]:
     if not body.strip():
         raise RequestError(400, "The request body is empty; send a JSON object with a `query`.")
     document = _decode_json(body, "request body")
-    if not isinstance(document, dict):
+    if not isinstance(document, dict | list):
         raise RequestError(400, "The request body must be a JSON object with a `query`.")
     return document
 
@@ -284,7 +353,16 @@ def is_database_failure(result: ExecutionResult) -> bool:
     )
 
 
-def _result_response(result: ExecutionResult, media_type: str) -> Response:
+def _document_refused(result: ExecutionResult) -> bool:
+    """Whether the document did not parse or validate (APQ keeps only those that did)."""
+    codes = {(error.extensions or {}).get("code") for error in result.errors or ()}
+    return bool(codes & {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"})
+
+
+def _result_body(
+    result: ExecutionResult, media_type: str
+) -> tuple[dict[str, Any], int, dict[str, str] | None]:
+    """The response body of an execution result, its status and extra headers."""
     body: dict[str, Any] = {}
     request_error = is_request_error(result)
     if not request_error:
@@ -295,9 +373,25 @@ def _result_response(result: ExecutionResult, media_type: str) -> Response:
         body["extensions"] = result.extensions
     if is_database_failure(result):
         # Nothing was answered and a retry may well succeed: say so to every client.
-        return _json(body, 503, media_type, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
-    return _json(body, status, media_type)
+    return body, status, None
+
+
+def _store_unavailable() -> RequestError:
+    return RequestError(
+        503,
+        "The persisted-document store is unavailable; retry with the full document.",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        {"code": "PERSISTED_DOCUMENTS_UNAVAILABLE", "retryable": True},
+    )
+
+
+def _problem_body(
+    status: int, message: str, extensions: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    error = GraphQLError(message, extensions=extensions or {"code": HTTPStatus(status).name})
+    return {"errors": [error.formatted]}
 
 
 def _problem(
@@ -307,8 +401,7 @@ def _problem(
     extensions: dict[str, Any] | None = None,
     **headers: str,
 ) -> Response:
-    error = GraphQLError(message, extensions=extensions or {"code": HTTPStatus(status).name})
-    return _json({"errors": [error.formatted]}, status, media_type, headers)
+    return _json(_problem_body(status, message, extensions), status, media_type, headers)
 
 
 def _json(

@@ -186,3 +186,50 @@ def test_graphiql_runs_a_subscription_over_its_websocket(live_server, browser, d
     browser.save_screenshot(str(ARTIFACTS / f"graphiql-subscription-{db.backend}.png"))
     assert seen, _result_text(browser)
     assert '"title": "Live' in _result_text(browser)
+
+
+def test_the_sign_in_form_runs_log_in_and_sends_the_token(live_server, browser, db):
+    """Given a member, when they sign in with the form above GraphiQL (after one wrong
+    password), then the default query shows their data without any header typed."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, _ = live_server
+    _member_with_a_persona(base)
+    browser.get(f"{base}/graphql")
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda page: "query Overview" in _editor_text(page))
+
+    def sign_in(password: str) -> None:
+        browser.find_element(By.ID, "sign-in-login").clear()
+        browser.find_element(By.ID, "sign-in-login").send_keys("browsing")
+        browser.find_element(By.ID, "sign-in-password").clear()
+        browser.find_element(By.ID, "sign-in-password").send_keys(password)
+        browser.find_element(By.ID, "sign-in-submit").click()
+
+    sign_in("wrong-password-1")
+    wait.until(
+        lambda page: "problem" in page.find_element(By.ID, "sign-in-status").get_attribute("class")
+    )
+    refused = browser.find_element(By.ID, "sign-in-status").text
+    sign_in("correct-horse-1")
+    wait.until(
+        lambda page: "Signed in as browsing" in page.find_element(By.ID, "sign-in-status").text
+    )
+    run = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button")))
+    run.click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        wait.until(lambda page: '"username"' in _result_text(page))
+    finally:
+        browser.save_screenshot(str(ARTIFACTS / f"graphiql-signed-in-{db.backend}.png"))
+    result = _result_text(browser)
+    browser.find_element(By.ID, "sign-out").click()
+    signed_out = browser.find_element(By.ID, "signed-out").is_displayed()
+
+    assert refused and "Signed in" not in refused
+    assert '"username": "browsing"' in result
+    assert '"name": "Front desk"' in result
+    assert signed_out
+    assert browser.execute_script("return sessionStorage.getItem('concierge:token')") is None

@@ -25,6 +25,7 @@ COMMANDS = [
     ["migrate", "history"],
     ["export-schema"],
     ["schema-diff"],
+    ["register-documents"],
     ["create-admin"],
     ["vectors"],
     ["vectors", "status"],
@@ -158,3 +159,35 @@ def test_a_pooler_port_without_pgbouncer_mode_is_flagged(run_check):
 
     assert line(result.output, "pgbouncer").startswith("WARN")
     assert "DB_PGBOUNCER=true" in result.output
+
+
+def test_trusted_documents_without_any_source_fail(run_check, database_url):
+    result = run_check(DATABASE_URL=database_url, TRUSTED_DOCUMENTS="true")
+
+    assert result.exit_code == 1
+    assert "every request is refused" in line(result.output, "documents")
+    assert "fix: list manifests in TRUSTED_DOCUMENT_MANIFESTS" in result.output
+
+
+def test_trusted_documents_from_a_manifest_are_counted(run_check, database_url, tmp_path):
+    manifest = tmp_path / "persisted_queries.json"
+    manifest.write_text('{"a": "{ __typename }", "b": "{ health { status } }"}')
+
+    result = run_check(
+        DATABASE_URL=database_url,
+        TRUSTED_DOCUMENTS="true",
+        TRUSTED_DOCUMENT_MANIFESTS=str(manifest),
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "only 2 trusted documents run" in line(result.output, "documents")
+
+
+def test_redis_is_checked_when_configured(run_check, database_url):
+    up = run_check(DATABASE_URL=database_url, REDIS_URL="redis://127.0.0.1:6379/0")
+    down = run_check(DATABASE_URL=database_url, REDIS_URL="redis://127.0.0.1:1/0")
+    missing = run_check(DATABASE_URL=database_url, RATE_LIMIT_STORAGE="redis")
+
+    assert line(up.output, "redis").startswith("OK"), up.output
+    assert down.exit_code == 1 and line(down.output, "redis").startswith("FAIL")
+    assert missing.exit_code == 1 and "without REDIS_URL" in line(missing.output, "redis")

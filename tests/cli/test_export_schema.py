@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -38,3 +39,29 @@ def test_export_schema_to_stdout(tmp_path: Path):
 
     assert result.exit_code == 0
     assert result.stdout == export_sdl()
+
+
+def test_export_schema_writes_apollos_possible_types_and_urqls_keys(tmp_path: Path):
+    possible, keys = tmp_path / "possibleTypes.json", tmp_path / "keys.json"
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "export-schema",
+            "--output",
+            str(tmp_path / "schema.graphql"),
+            "--possible-types",
+            str(possible),
+            "--urql-keys",
+            str(keys),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    types = json.loads(possible.read_text())
+    assert "Persona" in types["Node"] and "Schedule" not in types["Node"]
+    assert "NotFoundError" in types["UserError"]
+    keyless = json.loads(keys.read_text())
+    assert {"AiSettings", "VoiceSettings", "PageInfo", "PersonaConnection"} <= set(keyless)
+    assert not {"Schedule", "Persona", "Query", "Mutation"} & set(keyless)
+    assert set(keyless.values()) == {None}

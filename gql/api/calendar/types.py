@@ -10,6 +10,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry import relay
 
 from persistence import models
 from persistence.models import utcnow
@@ -61,8 +62,14 @@ class ScheduleException:
         )
 
 
-@strawberry.type(description="When you can be booked, in your time zone.")
+@strawberry.type(
+    description="When you can be booked, in your time zone. One per operator: its `id` "
+    "stays the same across updates, so normalised client caches update it in place."
+)
 class Schedule:
+    id: relay.GlobalID = strawberry.field(
+        description="The schedule's global id, derived from its operator's."
+    )
     timezone: str = strawberry.field(description="IANA time zone of every local time here.")
     slot_minutes: int = strawberry.field(description="Slots start every this many minutes.")
     buffer_minutes: int = strawberry.field(description="Kept free around each appointment.")
@@ -83,20 +90,22 @@ class Schedule:
         schedules = uow.schedules
         row = row or await schedules.find(owner_id)
         if row is None:
-            return cls.build(None, [], [])
+            return cls.build(owner_id, None, [], [])
         today = utcnow().astimezone(zone(row.timezone)).date()
         hours = await schedules.weekly_hours(owner_id)
-        return cls.build(row, hours, await schedules.exceptions(owner_id, today))
+        return cls.build(owner_id, row, hours, await schedules.exceptions(owner_id, today))
 
     @classmethod
     def build(
         cls,
+        owner_id: UUID,
         row: models.Schedule | None,
         hours: Sequence[models.OpeningHours],
         exceptions: Sequence[models.ScheduleException],
     ) -> Self:
         rules = DEFAULT_RULES if row is None else rules_of(row, hours, [])
         return cls(
+            id=relay.GlobalID("Schedule", str(owner_id)),
             timezone=rules.timezone,
             slot_minutes=rules.slot_minutes,
             buffer_minutes=rules.buffer_minutes,

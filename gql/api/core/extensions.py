@@ -46,6 +46,7 @@ from strawberry.types.graphql import OperationType
 
 from gql.api.core.compat import core_schema, provided_operation_name, use_instead_of_executing
 from gql.api.core.context import Context
+from gql.api.core.cost import CostEstimate
 from gql.api.core.errors import BadUserInput, database_error, page_size_refused, with_code
 from gql.api.core.inputs import coerce_variables, input_refusal, locate_literal
 from gql.api.core.observation import current_observation, current_request_id
@@ -54,6 +55,8 @@ from gql.settings import Settings
 from persistence.errors import Unavailable
 
 PAGE_ARGUMENTS = ("first", "last")
+# The request header that asks for the cost estimate in the response's extensions.
+COST_HEADER = "Query-Cost"
 NODE_ID_ARGUMENTS = {"nodes": "ids"}
 
 
@@ -190,13 +193,52 @@ class SingleOperation(SchemaExtension):
 
 class RequestLimits(SchemaExtension):
     """Refuses, before anything is resolved: variables their types refuse (as
-    ``BAD_USER_INPUT`` naming the argument), and page sizes and ``nodes(ids:)``
+    ``BAD_USER_INPUT`` naming the argument), page sizes and ``nodes(ids:)``
     batches over their caps, whether given as literals, variables or variables'
-    defaults."""
+    defaults, and documents whose estimated cost (gql/api/core/cost.py) is over
+    ``max_cost`` (``QUERY_TOO_COSTLY``, with the cost and the limit).
 
-    def __init__(self, max_page_size: int, max_node_ids: int) -> None:
+    The estimate is reported in the response's ``extensions.cost`` when the
+    request asks, by ``"extensions": {"cost": true}`` or a ``Query-Cost: 1`` header.
+    """
+
+    def __init__(
+        self, max_page_size: int, max_node_ids: int, max_cost: int, default_page_size: int
+    ) -> None:
         self.max_page_size = max_page_size
         self.max_node_ids = max_node_ids
+        self.max_cost = max_cost
+        self.default_page_size = default_page_size
+        self.cost: int | None = None
+
+    def get_results(self) -> dict[str, Any]:
+        if self.cost is None or not self._cost_asked():
+            return {}
+        return {"cost": {"estimated": self.cost, "limit": self.max_cost}}
+
+    def _cost_asked(self) -> bool:
+        context = self.execution_context
+        if (context.operation_extensions or {}).get("cost") is True:
+            return True
+        request = getattr(context.context, "request", None)
+        headers = getattr(request, "headers", None) or {}
+        return str(headers.get(COST_HEADER, "")).strip().lower() in ("1", "true")
+
+    def _check_cost(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> None:
+        schema = core_schema(self.execution_context)
+        estimate = CostEstimate(schema, fragments, variables, self.default_page_size)
+        self.cost = estimate.of(operation.selection_set, schema.get_root_type(operation.operation))
+        if self.cost > self.max_cost:
+            raise GraphQLError(
+                f"The query's estimated cost of {self.cost} is over the limit of "
+                f"{self.max_cost}; ask for smaller pages or fewer nested lists.",
+                extensions={"code": "QUERY_TOO_COSTLY", "cost": self.cost, "limit": self.max_cost},
+            )
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -218,6 +260,7 @@ class RequestLimits(SchemaExtension):
                     if isinstance(d, FragmentDefinitionNode)
                 }
                 self._check(operation.selection_set, fragments, variables, set())
+                self._check_cost(operation, fragments, variables)
         yield
 
     def _check(
@@ -303,7 +346,12 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         SingleOperation,
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
-        lambda: RequestLimits(settings.max_page_size, settings.max_node_ids),
+        lambda: RequestLimits(
+            settings.max_page_size,
+            settings.max_node_ids,
+            settings.max_query_cost,
+            settings.default_page_size,
+        ),
         IdentifyViewer,
     ]
 

@@ -21,7 +21,11 @@ from persistence.models import ExecutionContext
 from persistence.repositories.personas import PERSONAS_BY_NAME, PERSONAS_NEWEST_FIRST
 
 
-@strawberry.type(description="How a persona's language model is called.")
+@strawberry.type(
+    description="How a persona's language model is called. A value object embedded in its "
+    "persona, without an id: normalised caches should store it inside the persona and "
+    "replace it whole (Apollo: `merge: true`; urql graphcache: a `keys` entry of `null`)."
+)
 class AiSettings:
     model: str
     temperature: float
@@ -38,7 +42,10 @@ class AiSettings:
         )
 
 
-@strawberry.type(description="How a persona sounds on voice channels.")
+@strawberry.type(
+    description="How a persona sounds on voice channels. A value object embedded in its "
+    "persona, without an id, like `AiSettings`."
+)
 class VoiceSettings:
     voice: str
     language: str

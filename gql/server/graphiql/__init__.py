@@ -28,8 +28,9 @@ DEFAULT_QUERY = """\
 # Welcome to Concierge! Run this with the pink button
 # or Ctrl-Enter.
 #
-# To act as a user: run signUp or logIn, copy the token
-# and put it in the Headers pane below:
+# To act as a user: sign in with the form above (or run
+# signUp), and every request carries your token. Or put
+# one in the Headers pane below:
 #   {"Authorization": "Bearer <token>"}
 # Until then `viewer` is null. The book icon opens Docs.
 
