@@ -184,7 +184,8 @@ class MemoryRepository(Repository[Memory]):
             # The HNSW index yields neighbours by distance; the score re-ranks them.
             limit = recall.candidates(query.k)
             nearest = nearest.order_by(distance).limit(limit)
-            await self._gate.execute(text(f"SET LOCAL hnsw.ef_search = {int(limit)}"))
+            breadth = recall.search_breadth(query.k)
+            await self._gate.execute(text(f"SET LOCAL hnsw.ef_search = {int(breadth)}"))
         found = nearest.subquery("nearest")
         weights = query.weights
         age_days = (

@@ -55,6 +55,18 @@ def candidates(k: int) -> int:
     return max(MIN_CANDIDATES, min(MAX_CANDIDATES, k * OVERSAMPLING))
 
 
+# pgvector's HNSW search keeps this many candidates at least (its `ef_search`;
+# pgvector's own default, 40, found 91% of the exact top 10 over 100,000
+# memories of 1536 dimensions: bench/results/2026-12-01-memories.txt).
+MIN_SEARCH_BREADTH = 100
+
+
+def search_breadth(k: int) -> int:
+    """The HNSW search breadth (``hnsw.ef_search``) for a top ``k``: never fewer
+    than the neighbours re-ranked, nor than :data:`MIN_SEARCH_BREADTH`."""
+    return max(MIN_SEARCH_BREADTH, candidates(k))
+
+
 def unit(vector: Sequence[float]) -> NDArray[np.float32]:
     """``vector`` scaled to length 1 (a zero vector stays zero)."""
     array = np.asarray(vector, dtype=np.float32)

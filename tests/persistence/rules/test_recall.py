@@ -43,6 +43,13 @@ def test_candidates_oversample_k_within_the_index_breadth():
     assert recall.candidates(10_000) == recall.MAX_CANDIDATES
 
 
+def test_the_search_breadth_is_never_below_its_floor_nor_the_candidates():
+    assert recall.search_breadth(1) == recall.MIN_SEARCH_BREADTH
+    assert recall.search_breadth(10) == recall.MIN_SEARCH_BREADTH > recall.candidates(10)
+    assert recall.search_breadth(50) == recall.candidates(50) == 200
+    assert recall.search_breadth(10_000) == recall.MAX_CANDIDATES
+
+
 def test_weights_out_of_range_are_problems_naming_their_field():
     problems = [p for p in Weights(similarity=-1, half_life_days=0).problems() if p]
 
