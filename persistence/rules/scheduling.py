@@ -182,6 +182,23 @@ def opening_windows(rules: Rules, day: date) -> list[Window]:
     ]
 
 
+def open_stretches(rules: Rules, first: date, last: date) -> list[Window]:
+    """The opening windows of local dates ``first``..``last``, those that touch
+    joined: a stay open until 24:00 and from 00:00 the next day is one stretch,
+    so an appointment may run past midnight (or from one range into the next)."""
+    windows = sorted(
+        (window for day in days_between(first, last) for window in opening_windows(rules, day)),
+        key=lambda window: window.start,
+    )
+    joined: list[Window] = []
+    for window in windows:
+        if joined and window.start <= joined[-1].end:
+            joined[-1] = Window(joined[-1].start, max(joined[-1].end, window.end))
+        else:
+            joined.append(window)
+    return joined
+
+
 def _clashes(start: datetime, end: datetime, busy: Iterable[Window], buffer: timedelta) -> bool:
     return any(b.start - buffer < end and start < b.end + buffer for b in busy)
 
@@ -246,8 +263,8 @@ def booking_problem(
     schedule: opening hours, notice, horizon and buffers.
     """
     end = start + timedelta(minutes=duration_minutes)
-    local_day = start.astimezone(rules.zone).date()
-    if not any(w.contains(start, end) for w in opening_windows(rules, local_day)):
+    first, last = start.astimezone(rules.zone).date(), end.astimezone(rules.zone).date()
+    if not any(w.contains(start, end) for w in open_stretches(rules, first, last)):
         return BookingProblem.OUTSIDE_OPENING_HOURS
     earliest, latest = _booking_window(rules, now)
     if start < earliest:

@@ -203,6 +203,16 @@ class TestBookingProblems:
         assert self.problem("08:30") is BookingProblem.OUTSIDE_OPENING_HOURS
         assert self.problem("11:45") is BookingProblem.OUTSIDE_OPENING_HOURS
 
+    def test_an_appointment_may_run_across_touching_ranges_and_past_midnight(self):
+        touching = every_day(
+            hours("09:00", "12:00"), hours("12:00", "13:00"), timezone="Europe/Berlin"
+        )
+        assert self.problem("11:45", **touching.__dict__) is None
+        open_all_day = every_day(hours("00:00", "24:00"), timezone="Europe/Berlin")
+        assert self.problem("23:45", **open_all_day.__dict__) is None
+        late_only = every_day(hours("20:00", "24:00"), timezone="Europe/Berlin")
+        assert self.problem("23:45", **late_only.__dict__) is BookingProblem.OUTSIDE_OPENING_HOURS
+
     def test_notice_horizon_and_buffers(self):
         assert self.problem("09:00", notice_minutes=120) is BookingProblem.TOO_SOON
         assert self.problem("09:00", now=local(MONDAY, "09:01")) is BookingProblem.TOO_SOON
