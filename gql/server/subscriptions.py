@@ -41,7 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql.api.core.context import Context, Services, build_context
-from gql.auth.tokens import InvalidToken, bearer_token, read_token
+from gql.auth.tokens import InvalidToken, bearer_token
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         if token is None:
             raise Unauthenticated()
         try:
-            user_id = read_token(token, self.services.settings)
+            user_id = self.services.tokens.read(token)
         except InvalidToken as error:
             raise Unauthenticated() from error
         try:
