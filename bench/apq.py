@@ -19,11 +19,8 @@ from dataclasses import dataclass
 import httpx
 
 from bench.load import LoadRun, run_wrk
-from bench.run import DEFAULT_DATABASE_URL, BenchOptions, bench_settings, prepare_database, serving
-from bench.workloads import DEEP_APOLLO, Workload, find_targets
-from gql.auth.tokens import issue_token
-from persistence.engine import create_engine
-from persistence.models import User
+from bench.run import DEFAULT_DATABASE_URL, BenchOptions, bench_settings, prepare_operator, serving
+from bench.workloads import DEEP_APOLLO, Workload
 
 
 @dataclass(frozen=True)
@@ -52,23 +49,11 @@ def _sha(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
-async def _prepare(options: BenchOptions) -> str:
-    """Seed the dataset if needed; the demo operator's bearer token."""
-    settings = bench_settings(options)
-    await prepare_database(options, settings)
-    engine = create_engine(settings)
-    try:
-        targets = await find_targets(engine)
-    finally:
-        await engine.dispose()
-    return issue_token(User(id=targets.operator_id), settings)
-
-
 def run_apq_bench(options: BenchOptions, document: str = DEEP_APOLLO) -> list[ApqResult]:
     """Time ``document`` (the deep read with ``__typename``, as Apollo sends it) sent
     in full and as its hash alone, after one request that registers it."""
     settings = bench_settings(options)
-    token = asyncio.run(_prepare(options))
+    token, _ = asyncio.run(prepare_operator(options))
     headers = {"Authorization": f"Bearer {token}"}
     results = []
     with serving("concierge", "gql.server.app:create_app", settings) as server:

@@ -256,6 +256,18 @@ async def count_in_process(
     return statements
 
 
+async def prepare_operator(options: BenchOptions) -> tuple[str, Targets]:
+    """Seed the dataset if needed; the demo operator's bearer token and the targets."""
+    settings = bench_settings(options)
+    await prepare_database(options, settings)
+    engine = create_engine(settings)
+    try:
+        targets = await find_targets(engine)
+    finally:
+        await engine.dispose()
+    return issue_token(User(id=targets.operator_id), settings), targets
+
+
 async def run_bench(options: BenchOptions) -> Report:
     """The whole benchmark; returns the report (also written to ``options.output``)."""
     wrk_path()

@@ -133,6 +133,12 @@ class DatabaseSettings(BaseSettings):
     database_url: SecretStr = Field(
         default=SecretStr(DEFAULT_DATABASE_URL), validation_alias="DATABASE_URL"
     )
+    # Read replicas (comma-separated URLs): queries read from them, see persistence/replicas.py.
+    database_replica_url: SecretStr | None = Field(
+        default=None, validation_alias="DATABASE_REPLICA_URL"
+    )
+    replica_max_lag_s: float = Field(default=5.0, gt=0, validation_alias="REPLICA_MAX_LAG_S")
+    replica_check_s: float = Field(default=1.0, gt=0, le=60, validation_alias="REPLICA_CHECK_S")
     db_pool_size: int = Field(default=10, ge=1, validation_alias="DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, ge=0, validation_alias="DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=10.0, gt=0, validation_alias="DB_POOL_TIMEOUT")
@@ -178,3 +184,16 @@ class DatabaseSettings(BaseSettings):
     @property
     def database(self) -> DatabaseTarget:
         return normalise_database_url(self.database_url.get_secret_value())
+
+    @property
+    def replicas(self) -> tuple[DatabaseTarget, ...]:
+        """``DATABASE_REPLICA_URL``'s replicas, in order; they need a PostgreSQL primary."""
+        if self.database_replica_url is None:
+            return ()
+        raw = [part.strip() for part in self.database_replica_url.get_secret_value().split(",")]
+        targets = tuple(normalise_database_url(part) for part in raw if part)
+        if targets and self.database.dialect != "postgresql":
+            raise DatabaseUrlError("read replicas need PostgreSQL as the primary database")
+        if any(target.dialect != "postgresql" for target in targets):
+            raise DatabaseUrlError("DATABASE_REPLICA_URL must name PostgreSQL databases")
+        return targets

@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from persistence.config import DatabaseSettings, DatabaseTarget
 from persistence.events import EventBus, LocalEvents, PostgresEvents
 from persistence.instrumentation import instrument
+from persistence.replicas import Replica, ReplicaSet, WriteMarks
 from persistence.repositories.usage import SQLITE_BUCKET_FUNCTION
 from persistence.rules.buckets import local_bucket
 
@@ -47,6 +48,30 @@ def create_event_bus(settings: DatabaseSettings, target: DatabaseTarget | None =
         return LocalEvents()
     listener = _postgres_engine(settings, target, listener=True)
     return PostgresEvents(listener, check_interval_s=settings.event_listener_check_s)
+
+
+def create_replica_set(
+    settings: DatabaseSettings, primary: AsyncEngine, marks: WriteMarks | None = None
+) -> ReplicaSet | None:
+    """The configured read replicas beside ``primary`` (None without any), each with an
+    engine and pool of its own, writers' marks kept in ``marks`` (the process's own by
+    default); raises DatabaseUrlError for a configuration that cannot work."""
+    targets = settings.replicas
+    if not targets:
+        return None
+    replicas = []
+    for index, target in enumerate(targets, start=1):
+        engine = create_engine(settings, target)
+        replicas.append(Replica(f"replica-{index}", target, engine, create_session_factory(engine)))
+        logger.info("replica-%d: %s", index, target.display)
+    return ReplicaSet(
+        primary,
+        replicas,
+        max_lag_s=settings.replica_max_lag_s,
+        check_s=settings.replica_check_s,
+        timeout_s=settings.health_timeout_s,
+        marks=marks,
+    )
 
 
 def _engine_options(settings: DatabaseSettings) -> dict[str, Any]:

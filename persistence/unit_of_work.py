@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -59,6 +60,8 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._bus = events
         self._events: list[Event] = []
+        # Whether a transaction of this unit has committed (its writes are durable).
+        self.committed = False
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once this unit's next commit has succeeded (e.g. place a file's
@@ -89,6 +92,29 @@ class UnitOfWork:
         statement sees its own snapshot in a transaction too. Writing (or
         committing) afterwards raises a PersistenceError."""
         self._gate.only_read()
+
+    async def read_from(
+        self, session_factory: async_sessionmaker[AsyncSession], timeout_s: float
+    ) -> None:
+        """Read through ``session_factory`` (a replica's) from now on. Only a unit that
+        only reads may (see :meth:`only_read`): each of its statements stands alone, so
+        moving between databases splits no transaction. Connects at once, within
+        ``timeout_s``; if that fails the error propagates (a PersistenceError, or
+        TimeoutError) and the unit reads where it did. Rows loaded so far stay readable."""
+        if not self._gate.read_only:
+            raise PersistenceError("only a unit of work that only reads may read elsewhere")
+        gate = SessionGate(session_factory())
+        gate.only_read()
+        try:
+            async with asyncio.timeout(timeout_s):
+                await gate.connect()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await gate.close()
+            raise
+        previous, self._gate = self._gate, gate
+        await previous.close()
+        self.rescope(self.scope)
 
     async def begin_writing(self) -> None:
         """Prepare for writes (see :meth:`SessionGate.begin_writing`)."""
@@ -154,6 +180,7 @@ class UnitOfWork:
         except BaseException:
             self._after_commit.clear()
             raise
+        self.committed = True
         if events and self._bus is not None:
             self._bus.after_commit(events)
         actions, self._after_commit = self._after_commit, []

@@ -115,6 +115,27 @@ def pgvector_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+async def streaming_pair() -> AsyncIterator[Any]:
+    """A PostgreSQL primary and a streaming replica of the suite's own (initdb and
+    pg_basebackup -R, see bench/replication.py), with a migrated `concierge`
+    database on the primary, replayed by the replica."""
+    from bench.replication import StreamingPair
+
+    pair = StreamingPair()
+    try:
+        pair.start()
+    except RuntimeError as error:
+        pair.stop()
+        pytest.fail(f"could not start a primary and a replica: {error}")
+    try:
+        pair.primary.sql("CREATE DATABASE concierge")
+        await migrations.upgrade(pair.primary.url("concierge"))
+        yield pair
+    finally:
+        pair.stop()
+
+
+@pytest.fixture(scope="session")
 async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:

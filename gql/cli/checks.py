@@ -11,6 +11,7 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from gql.server import graphiql
@@ -74,9 +75,54 @@ async def run_checks() -> list[Check]:
     checks.append(_graphiql_assets(settings))
     if target is not None and target.dialect == "postgresql":
         checks.append(_pgbouncer(settings, target))
+    if settings.database_replica_url is not None:
+        checks.extend(await _replicas(settings))
     checks.append(_trusted_documents(settings))
     if settings.redis_url or settings.rate_limit_storage == "redis":
         checks.append(await _redis(settings))
+    return checks
+
+
+async def _replicas(settings: Settings) -> list[Check]:
+    """Each replica reachable and replaying (a standby), within HEALTH_TIMEOUT_S."""
+    try:
+        targets = settings.replicas
+    except DatabaseUrlError as error:
+        return [
+            Check(
+                "replicas",
+                Outcome.FAIL,
+                str(error),
+                "name PostgreSQL standbys of a PostgreSQL DATABASE_URL, comma-separated",
+            )
+        ]
+    checks = []
+    marks = "in Redis" if settings.redis_url else "per process (set REDIS_URL for several)"
+    for index, target in enumerate(targets, start=1):
+        name = f"replica-{index}"
+        engine = create_engine(settings, target)
+        try:
+            async with asyncio.timeout(settings.health_timeout_s):
+                async with engine.connect() as connection:
+                    standby = await connection.scalar(text("SELECT pg_is_in_recovery()"))
+        except Exception as error:
+            checks.append(_unreachable(target, error, settings.health_timeout_s, name))
+            continue
+        finally:
+            await engine.dispose()
+        if not standby:
+            checks.append(
+                Check(
+                    name,
+                    Outcome.WARN,
+                    f"{target.display} is not a standby (not replaying): queries skip it",
+                    "name a streaming replica of the primary (pg_basebackup -R, or your "
+                    "provider's read replica)",
+                )
+            )
+            continue
+        detail = f"{target.display} replays the primary; writers' positions kept {marks}"
+        checks.append(Check(name, Outcome.OK, detail))
     return checks
 
 
@@ -231,25 +277,28 @@ def _driver_error(error: BaseException) -> BaseException:
     return error.__cause__ or error
 
 
-def _unreachable(target: DatabaseTarget, error: BaseException, timeout_s: float) -> Check:
+def _unreachable(
+    target: DatabaseTarget, error: BaseException, timeout_s: float, name: str = "database"
+) -> Check:
+    variable = "DATABASE_URL" if name == "database" else "DATABASE_REPLICA_URL"
     error = _driver_error(error)
     reason = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    name = type(error).__name__
+    kind = type(error).__name__
     if isinstance(error, TimeoutError):
         reason = f"no answer within {timeout_s:g}s"
         fix = "check the host and port and any firewall; or raise HEALTH_TIMEOUT_S"
-    elif name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
-        fix = "check the user name and password in DATABASE_URL"
-    elif name == "InvalidCatalogNameError":
+    elif kind in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
+        fix = f"check the user name and password in {variable}"
+    elif kind == "InvalidCatalogNameError":
         fix = f"create the database first, e.g. `createdb {target.url.database}`"
     elif isinstance(error, OSError):
         fix = (
             f"start the database server at {target.url.host}:{target.url.port or 5432} "
-            "(`make postgres` starts a local one) or correct DATABASE_URL"
+            f"(`make postgres` starts a local one) or correct {variable}"
         )
     else:
-        fix = "check DATABASE_URL; `concierge check` reads it from the environment or .env"
-    return Check("database", Outcome.FAIL, f"cannot connect to {target.display}: {reason}", fix)
+        fix = f"check {variable}; `concierge check` reads it from the environment or .env"
+    return Check(name, Outcome.FAIL, f"cannot connect to {target.display}: {reason}", fix)
 
 
 def _migrations(current: str | None, head: str | None) -> Check:

@@ -31,8 +31,14 @@ from gql.server.rate_limits import RateLimit, rate_limit_storage
 from gql.server.subscriptions import SubscriptionEndpoint
 from gql.server.telemetry import RequestTelemetry
 from gql.server.uploads import PREFLIGHT_HEADERS as PREFLIGHT
+from gql.server.write_marks import shared_write_marks
 from gql.settings import Settings, get_settings
-from persistence.engine import create_engine, create_event_bus, create_session_factory
+from persistence.engine import (
+    create_engine,
+    create_event_bus,
+    create_replica_set,
+    create_session_factory,
+)
 from persistence.health import HealthMonitor, HealthStatus
 from persistence.services.credentials import Passwords
 from persistence.storage import LocalStorage
@@ -88,6 +94,7 @@ def create_app(
         storage=LocalStorage(settings.files_root),
         events=create_event_bus(settings),
         compiled_reads=settings.compiled_reads,
+        replicas=create_replica_set(settings, engine, shared_write_marks(settings)),
     )
     if tracing is None and settings.tracing:
         from gql.server.tracing import Tracing
@@ -110,7 +117,7 @@ def create_app(
     async def readyz(_: Request) -> JSONResponse:
         report = await services.health.report()
         ready = report.status is HealthStatus.OK
-        body = {
+        body: dict[str, object] = {
             "status": report.status.value,
             "reason": report.reason,
             "database": {"ok": report.database.ok, "latencyMs": report.database.latency_ms},
@@ -120,13 +127,28 @@ def create_app(
                 "upToDate": report.migrations.up_to_date,
             },
         }
+        if services.replicas is not None:
+            # Replicas do not decide readiness: queries read from the primary without them.
+            body["replicas"] = [
+                {
+                    "name": state.name,
+                    "ok": state.ok,
+                    "lagSeconds": state.lag_s,
+                    "reason": state.reason,
+                }
+                for state in services.replicas.states()
+            ]
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         tune_garbage_collection()
+        if services.replicas is not None:
+            services.replicas.watch()
         yield
         await services.events.close()
+        if services.replicas is not None:
+            await services.replicas.close()
         await store.close()
         if tracing is not None:
             tracing.shutdown()

@@ -29,7 +29,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from gql.api.core.context import Services, build_context
+from gql.api.core.context import Context, Services, build_context
 from gql.api.core.errors import DATABASE_CODES
 from gql.api.core.observation import current_request_id
 from gql.api.core.scalars import MAX_NESTING, json_problem
@@ -207,14 +207,16 @@ class GraphQLEndpoint:
         limit = self.services.settings.request_timeout_s
         try:
             async with asyncio.timeout(limit) as deadline:
-                return await self.schema.execute(
-                    params.query,
-                    variable_values=params.variables,
-                    context_value=context,
-                    operation_name=params.operation_name,
-                    allowed_operation_types=allowed,
-                    operation_extensions=params.extensions,
-                )
+                result = await self._run(context, params, allowed)
+                replicas, replica = self.services.replicas, context.replica
+                if replicas and replica and _failed_on_the_database(result):
+                    # A query that a replica could not serve is answered again, from
+                    # the primary: it wrote nothing, so running it twice is harmless.
+                    replicas.unusable(replica, "a query failed on it")
+                    await context.close()
+                    context = build_context(self.services, request, replicas=False)
+                    result = await self._run(context, params, allowed)
+                return result
         except TimeoutError as error:
             if not deadline.expired():
                 raise
@@ -234,6 +236,25 @@ class GraphQLEndpoint:
             raise RequestError(400, "The request has no GraphQL query.") from error
         finally:
             await context.close()
+
+    async def _run(
+        self, context: Context, params: GraphQLParams, allowed: set[OperationType]
+    ) -> ExecutionResult:
+        return await self.schema.execute(
+            params.query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=params.extensions,
+        )
+
+
+def _failed_on_the_database(result: ExecutionResult) -> bool:
+    """Whether any part of the operation failed because its database could not serve."""
+    return any(
+        (error.extensions or {}).get("code") in DATABASE_CODES for error in result.errors or ()
+    )
 
 
 def negotiate(accept: str | None) -> str | None:

@@ -24,16 +24,21 @@ from persistence.instrumentation import QueryStats, track_queries
 request_logger = logging.getLogger("concierge.request")
 
 
-def server_timing(total_ms: float, queries: QueryStats, read_path: str | None = None) -> str:
+def server_timing(total_ms: float, queries: QueryStats, observation: Observation) -> str:
     """The ``Server-Timing`` value: total and database time, the statement count
-    (as the ``dur`` of ``sql``, so browser developer tools display it), and the
-    read path (see gql/api/core/compiled.py) when lists or nodes were read."""
+    (as the ``dur`` of ``sql``, so browser developer tools display it), the read
+    path (see gql/api/core/compiled.py) when lists or nodes were read, and the
+    replica read from, if any."""
     timing = (
         f"total;dur={total_ms:.2f}, "
         f'db;desc="database";dur={queries.milliseconds:.2f}, '
         f'sql;desc="SQL statements";dur={queries.statements}'
     )
-    return timing if read_path is None else f'{timing}, read;desc="{read_path}"'
+    if observation.read_path is not None:
+        timing += f', read;desc="{observation.read_path}"'
+    if observation.read_from is not None:
+        timing += f', replica;desc="{observation.read_from}"'
+    return timing
 
 
 class RequestTelemetry:
@@ -60,7 +65,7 @@ class RequestTelemetry:
                     status = message["status"]
                     total_ms = (time.perf_counter() - started) * 1000
                     MutableHeaders(scope=message)["Server-Timing"] = server_timing(
-                        total_ms, queries, observation.read_path
+                        total_ms, queries, observation
                     )
                 await send(message)
 
@@ -105,6 +110,7 @@ def _log(
         "graphql_errors": observation.graphql_errors,
         "plain_path_fallbacks": observation.plain_path_fallbacks,
         "read_path": observation.read_path,
+        "read_from": observation.read_from,
         "duration_ms": round(duration_ms, 2),
         "db_ms": round(queries.milliseconds, 2),
         "sql_statements": queries.statements,

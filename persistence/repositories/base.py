@@ -71,6 +71,12 @@ class SessionGate:
             except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError) as error:
                 raise (translate(error) or PersistenceError(str(error))) from error
 
+    async def connect(self) -> None:
+        """Take the session's connection now, so that a database that cannot serve
+        says so here rather than at the first statement."""
+        async with self._exclusive():
+            await self.session.connection()
+
     async def scalars(self, statement: Any) -> list[Any]:
         async with self._exclusive():
             return list((await self.session.scalars(statement)).all())

@@ -191,3 +191,30 @@ def test_redis_is_checked_when_configured(run_check, database_url):
     assert line(up.output, "redis").startswith("OK"), up.output
     assert down.exit_code == 1 and line(down.output, "redis").startswith("FAIL")
     assert missing.exit_code == 1 and "without REDIS_URL" in line(missing.output, "redis")
+
+
+def test_replicas_are_checked_to_be_reachable_standbys(run_check, streaming_pair):
+    primary, replica = (
+        streaming_pair.primary.url("concierge"),
+        streaming_pair.replica.url("concierge"),
+    )
+    replicas = f"{replica},{primary},postgresql://postgres:hunter2@127.0.0.1:1/concierge"
+    result = run_check(DATABASE_URL=primary, DATABASE_REPLICA_URL=replicas)
+
+    assert result.exit_code == 1
+    assert re.match(r"OK\s+replica-1\s+.* replays the primary", line(result.output, "replica-1"))
+    assert "not a standby" in line(result.output, "replica-2")
+    assert line(result.output, "replica-2").startswith("WARN")
+    assert line(result.output, "replica-3").startswith("FAIL")
+    assert "or correct DATABASE_REPLICA_URL" in result.output
+    assert "hunter2" not in result.output
+
+
+def test_replicas_beside_sqlite_fail_the_check(run_check, tmp_path):
+    result = run_check(
+        DATABASE_URL=f"sqlite:///{tmp_path}/c.db",
+        DATABASE_REPLICA_URL="postgresql://postgres@127.0.0.1:5432/concierge",
+    )
+
+    assert result.exit_code == 1
+    assert "need PostgreSQL as the primary" in line(result.output, "replicas")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gql.api.core.errors import NotAuthenticated
 from gql.api.core.loaders import Loaders
+from gql.api.core.observation import current_observation
 from gql.auth.tokens import InvalidToken, TokenReader, bearer_token
 from gql.auth.viewers import ActiveViewers
 from gql.settings import Settings
@@ -19,6 +20,7 @@ from persistence.errors import PersistenceError
 from persistence.events import EventBus
 from persistence.health import HealthMonitor
 from persistence.models import User
+from persistence.replicas import Replica, ReplicaSet
 from persistence.scope import Scope
 from persistence.services.credentials import Passwords
 from persistence.storage import Storage
@@ -47,6 +49,8 @@ class Services:
     storage: Storage
     events: EventBus
     compiled_reads: bool = True
+    # Read replicas for queries (DATABASE_REPLICA_URL); None: everything on the primary.
+    replicas: ReplicaSet | None = None
 
 
 class Document(NamedTuple):
@@ -72,6 +76,9 @@ class Context:
     # gets a context of its own, see :meth:`for_operation`).
     connection_params: dict[str, Any] | None = None
     is_connection: bool = False
+    # Whether a query may read from a replica, and the one it reads from.
+    use_replicas: bool = True
+    replica: Replica | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     # Event contexts made from this one and not closed yet (see :meth:`for_event`).
     _open_events: list[Context] = field(default_factory=list, repr=False)
@@ -168,6 +175,34 @@ class Context:
         except (TimeoutError, PersistenceError) as error:
             logger.warning("could not close the request's database session: %r", error)
 
+    async def read_from_replica(self) -> None:
+        """Send this query's reads to a usable replica that has the viewer's own
+        latest write (see persistence/replicas.py), if there is one; the primary
+        stays otherwise, and when the replica cannot be reached (which marks it
+        unusable until a check finds it well again)."""
+        replicas = self.services.replicas
+        if replicas is None or not self.use_replicas:
+            return
+        replica = await replicas.choose(str(self.viewer.id) if self.viewer is not None else None)
+        if replica is None:
+            return
+        try:
+            await self.uow.read_from(replica.session_factory, replicas.timeout_s)
+        except (PersistenceError, TimeoutError) as error:
+            replicas.unusable(replica, error)
+            return
+        self._loaders = None  # any built so far read from the primary
+        self.replica = replica
+        observation = current_observation()
+        if observation is not None:
+            observation.read_from = replica.name
+
+    async def remember_write(self) -> None:
+        """After a committed mutation: the viewer's next queries read where it shows."""
+        replicas = self.services.replicas
+        if replicas is not None and self.viewer is not None and self.uow.committed:
+            await replicas.remember_write(str(self.viewer.id))
+
     def require_viewer(self) -> User:
         """The signed-in user; raises an UNAUTHENTICATED GraphQL error otherwise."""
         if self.viewer is None:
@@ -178,11 +213,15 @@ class Context:
 Info = strawberry.Info[Context, None]
 
 
-def build_context(services: Services, request: Any) -> Context:
+def build_context(services: Services, request: Any, *, replicas: bool = True) -> Context:
     """The request's context. Its unit of work opens a session only when first used,
     and who is asking is found out by :meth:`Context.identify` once the operation
-    has passed every limit."""
-    return Context(request, services, new_unit_of_work(services))
+    has passed every limit; ``replicas=False`` keeps a query on the primary."""
+    context = Context(request, services, new_unit_of_work(services), use_replicas=replicas)
+    observation = current_observation()
+    if observation is not None:
+        observation.read_from = None
+    return context
 
 
 def new_unit_of_work(services: Services) -> UnitOfWork:

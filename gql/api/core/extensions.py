@@ -297,20 +297,26 @@ class RequestLimits(SchemaExtension):
 
 class IdentifyViewer(SchemaExtension):
     """Looks the viewer up once the operation has passed every limit, so a refused
-    request costs no SQL at all."""
+    request costs no SQL at all; sends a query's reads to a replica when one is
+    usable, and has a mutation's writer read their own writes afterwards."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
+        query = context.operation_type is OperationType.QUERY
         if context.result is None:
-            if context.operation_type is OperationType.QUERY:
+            if query:
                 context.context.uow.only_read()
             try:
                 await context.context.identify()
+                if query:
+                    await context.context.read_from_replica()
             except Unavailable as error:
                 use_instead_of_executing(
                     context, GraphQLExecutionResult(data=None, errors=[database_error(error)])
                 )
         yield
+        if context.operation_type is OperationType.MUTATION:
+            await context.context.remember_write()
 
 
 class PerOperationContext(SchemaExtension):

@@ -30,6 +30,8 @@ class Observation:
     # Root fields answered as compiled JSON, and those read on the loader path.
     compiled_reads: int = 0
     loader_reads: int = 0
+    # The replica the query read from (None: the primary).
+    read_from: str | None = None
 
     @property
     def read_path(self) -> str | None:

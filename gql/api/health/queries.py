@@ -20,4 +20,7 @@ class HealthQueries:
     async def health(self, info: Info) -> Health:
         services = info.context.services
         report = await services.health.report()
-        return Health.from_report(report, SERVER_VERSION, time.monotonic() - services.started_at)
+        replicas = services.replicas.states() if services.replicas is not None else None
+        return Health.from_report(
+            report, SERVER_VERSION, time.monotonic() - services.started_at, replicas
+        )

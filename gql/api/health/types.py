@@ -6,6 +6,7 @@ from typing import Self
 import strawberry
 
 from persistence.health import HealthReport
+from persistence.replicas import ReplicaState
 
 
 @strawberry.enum(
@@ -40,6 +41,22 @@ class PoolUsage:
     overflow: int
 
 
+@strawberry.type(
+    description="A read replica: whether queries may read from it, and how far behind it is."
+)
+class ReplicaHealth:
+    name: str = strawberry.field(description="`replica-1`, … in `DATABASE_REPLICA_URL`'s order.")
+    ok: bool = strawberry.field(description="Whether queries read from it now.")
+    lag_seconds: float | None = strawberry.field(
+        description="How long ago the primary wrote what it has not replayed yet (0: current)."
+    )
+    reason: str | None = strawberry.field(description="Why it is skipped, when it is.")
+
+    @classmethod
+    def from_state(cls, state: ReplicaState) -> Self:
+        return cls(name=state.name, ok=state.ok, lag_seconds=state.lag_s, reason=state.reason)
+
+
 @strawberry.type(description="Whether Concierge can serve, and why not.")
 class Health:
     status: HealthStatus
@@ -49,9 +66,18 @@ class Health:
     pool: PoolUsage | None
     version: str
     uptime_seconds: float
+    replicas: list[ReplicaHealth] = strawberry.field(
+        description="The read replicas (none configured: empty); they do not decide `status`."
+    )
 
     @classmethod
-    def from_report(cls, report: HealthReport, version: str, uptime_seconds: float) -> Self:
+    def from_report(
+        cls,
+        report: HealthReport,
+        version: str,
+        uptime_seconds: float,
+        replicas: list[ReplicaState] | None = None,
+    ) -> Self:
         db, migrations, pool = report.database, report.migrations, report.pool
         return cls(
             status=HealthStatus(report.status.value),
@@ -71,4 +97,5 @@ class Health:
             else None,
             version=version,
             uptime_seconds=round(uptime_seconds, 3),
+            replicas=[ReplicaHealth.from_state(state) for state in replicas or ()],
         )
