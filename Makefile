@@ -21,10 +21,12 @@ postgres:
 redis:
 	bash .ci/ensure-redis
 
-# The npm clients the suite drives (graphql-ws; Apollo Client), from their locks.
+# The npm clients the suite drives (graphql-ws; Apollo Client, urql, Relay), from their locks.
 clients: npm
 	test -d tests/clients/node_modules/graphql-ws || (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 	test -d tests/clients/apollo/node_modules/@apollo/client || (cd tests/clients/apollo && npm ci --no-audit --no-fund --loglevel=error)
+	test -d tests/clients/urql/node_modules/@urql/exchange-graphcache || (cd tests/clients/urql && npm ci --no-audit --no-fund --loglevel=error)
+	test -d tests/clients/relay/node_modules/relay-compiler || (cd tests/clients/relay && npm ci --no-audit --no-fund --loglevel=error)
 
 chromium:
 	bash .ci/ensure-chromium

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 import pytest
+import redis.asyncio as aioredis
 from graphql import GraphQLError, OperationType, parse
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -169,6 +170,24 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         ARGON2_MEMORY_KIB=8,
         ARGON2_PARALLELISM=1,
     )
+
+
+# The local Redis of `make test` (make redis); each test keeps to a key prefix of its own.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own in the local Redis, deleted afterwards."""
+    prefix = f"concierge-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=prefix + "*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,13 @@ import asyncio
 import hashlib
 import os
 import sys
-import uuid
 
 import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import serving
+from tests.conftest import REDIS_URL, serving
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 QUERY = "query Viewer { viewer { username } }"
 PERSONAS = "query Personas { personas(first: 2) { totalCount } }"
 
@@ -30,20 +28,6 @@ def apq(text: str, digest: str | None = None) -> dict:
 
 def code_of(response) -> str:
     return response.json()["errors"][0]["extensions"]["code"]
-
-
-@pytest.fixture
-async def redis_prefix():
-    """A key prefix of this test's own in the local Redis, deleted afterwards."""
-    prefix = f"concierge-test:{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=prefix + "*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 async def test_a_hash_only_request_is_not_found_then_registered_then_served(api):

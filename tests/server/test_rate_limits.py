@@ -4,7 +4,6 @@ budget is spent, in process or in Redis shared by instances."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 
 import httpx
 import pytest
@@ -12,9 +11,9 @@ import redis.asyncio as aioredis
 
 from gql.auth.tokens import issue_token
 from gql.server.app import create_app
+from tests.conftest import REDIS_URL
 from tests.factories import make_user
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 QUERY = {"query": "{ __typename }"}
 
 
@@ -86,19 +85,6 @@ async def test_a_refused_request_runs_no_sql(db, seed, settings):
 
     assert refused.status_code == 429
     assert log.statements == []
-
-
-@pytest.fixture
-async def redis_prefix():
-    prefix = f"concierge-test:{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=prefix + "*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 async def test_instances_sharing_redis_share_the_budget(db, seed, settings, redis_prefix):
