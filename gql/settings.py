@@ -80,6 +80,8 @@ class Settings(DatabaseSettings):
     ws_init_timeout_s: float = Field(default=10.0, gt=0, validation_alias="WS_INIT_TIMEOUT_S")
     ws_ping_interval_s: float = Field(default=20.0, ge=0, validation_alias="WS_PING_INTERVAL_S")
     ws_ping_timeout_s: float = Field(default=20.0, gt=0, validation_alias="WS_PING_TIMEOUT_S")
+    # A connection with no operation running for this long is closed (0: never).
+    ws_idle_timeout_s: float = Field(default=300.0, ge=0, validation_alias="WS_IDLE_TIMEOUT_S")
 
     # The estimated cost of a document (gql/api/core/cost.py) above which it is refused.
     max_query_cost: int = Field(default=100_000, ge=1, validation_alias="MAX_QUERY_COST")

@@ -15,7 +15,9 @@ What Concierge adds around it:
 - limits: ``MAX_SUBSCRIPTIONS_PER_CONNECTION``, ``WS_INIT_TIMEOUT_S`` (then
   ``4408``), and the protocol's own ``ping`` sent every ``WS_PING_INTERVAL_S``:
   a client that does not ``pong`` within ``WS_PING_TIMEOUT_S`` is closed
-  (``4408``), so a vanished client does not keep its subscriptions.
+  (``4408``), so a vanished client does not keep its subscriptions; a connection
+  that runs no operation for ``WS_IDLE_TIMEOUT_S`` is closed normally (``1000``),
+  so idle sockets do not pile up (clients open one again when they subscribe).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 UNAUTHORIZED = 4401
 PING_TIMEOUT = 4408
+NORMAL_CLOSURE = 1000
 
 
 class Unauthenticated(Exception):
@@ -59,6 +62,7 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     ping_interval_s: float = 0.0
     ping_timeout_s: float = 20.0
+    idle_timeout_s: float = 0.0
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
@@ -68,6 +72,8 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             return
         if self.connection_acknowledged and self.ping_interval_s > 0:
             self._pinger = asyncio.create_task(self._keep_alive())
+        if self.connection_acknowledged and self.idle_timeout_s > 0:
+            self._idler = asyncio.create_task(self._close_when_idle())
 
     async def handle_pong(self, message: PongMessage) -> None:
         ponged: asyncio.Event | None = getattr(self, "_ponged", None)
@@ -90,12 +96,29 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         except Exception:
             return
 
+    async def _close_when_idle(self) -> None:
+        """Close the connection once no operation has run on it for ``idle_timeout_s``
+        (checked a few times per timeout)."""
+        loop = asyncio.get_running_loop()
+        idle_since = loop.time()
+        try:
+            while True:
+                await asyncio.sleep(self.idle_timeout_s / 4)
+                if self.operations:
+                    idle_since = loop.time()
+                elif loop.time() - idle_since >= self.idle_timeout_s:
+                    await self.websocket.close(code=NORMAL_CLOSURE, reason="Idle")
+                    return
+        except Exception:
+            return
+
     async def shutdown(self) -> None:
-        pinger: asyncio.Task[None] | None = getattr(self, "_pinger", None)
-        if pinger is not None:
-            pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinger
+        for name in ("_pinger", "_idler"):
+            task: asyncio.Task[None] | None = getattr(self, name, None)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().shutdown()
 
 
@@ -119,6 +142,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
             {
                 "ping_interval_s": settings.ws_ping_interval_s,
                 "ping_timeout_s": settings.ws_ping_timeout_s,
+                "idle_timeout_s": settings.ws_idle_timeout_s,
             },
         )
         self.graphql_transport_ws_handler_class = handler

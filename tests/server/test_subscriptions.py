@@ -376,6 +376,26 @@ async def test_a_slow_consumer_is_ended_with_an_error_not_buffered(live, member)
         await app.subscribers(0)
 
 
+async def test_an_idle_connection_is_closed_but_not_one_with_a_subscription(live, member):
+    ada = await member()
+    async with (
+        live(ws_idle_timeout_s=0.4, ws_ping_interval_s=0) as app,
+        app.socket() as idle,
+        app.socket() as busy,
+    ):
+        await idle.init(ada.token)
+        await busy.init(ada.token)
+        await busy.subscribe("1", INBOX)
+        await app.subscribers(1)
+        assert await idle.closed() == (1000, "Idle")
+        # Subscribed well past the timeout: still open, and still subscribed.
+        await asyncio.sleep(0.8)
+        await app.subscribers(1)
+        await busy.send({"id": "1", "type": "complete"})
+        await app.subscribers(0)
+        assert await busy.closed() == (1000, "Idle")
+
+
 async def test_the_server_pings_and_closes_a_client_that_does_not_answer(live, member):
     ada = await member()
     async with live(ws_ping_interval_s=0.2, ws_ping_timeout_s=0.3) as app, app.socket() as silent:
