@@ -25,6 +25,9 @@ class Conversation(Entity):
         ),
         *owned_reference("conversations", "persona_id", "personas", on_delete="SET NULL"),
         *owned_reference("conversations", "customer_id", "customers", on_delete="CASCADE"),
+        # What memories and state reference (see models.base.owned_reference); an index
+        # rather than a constraint (migration 0007 says why).
+        Index("uq_conversations_owner_id_id", "owner_id", "id", unique=True),
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -108,12 +108,11 @@ class Memory(Entity):
         Index(None, "conversation_id", "created_at", "id"),
         Index(None, "owner_id", "dimensions"),
         *owned_reference("memories", "persona_id", "personas", on_delete="SET NULL"),
+        *owned_reference("memories", "conversation_id", "conversations", on_delete="CASCADE"),
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    conversation_id: Mapped[UUID] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[UUID]
     persona_id: Mapped[UUID | None] = mapped_column(index=True)
     first_message_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("messages.id", ondelete="SET NULL"), index=True
@@ -158,12 +157,13 @@ class ConversationState(Entity):
         ),
         CheckConstraint("version >= 1", name="version_positive"),
         *owned_reference("conversation_states", "persona_id", "personas", on_delete="CASCADE"),
+        *owned_reference(
+            "conversation_states", "conversation_id", "conversations", on_delete="CASCADE"
+        ),
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    conversation_id: Mapped[UUID] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[UUID]
     persona_id: Mapped[UUID | None] = mapped_column(index=True)
     module_key: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))

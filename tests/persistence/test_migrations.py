@@ -3,6 +3,7 @@ again; and the migrated schema is exactly what the models describe."""
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from datetime import UTC, datetime
 from pprint import pformat
@@ -10,13 +11,13 @@ from pprint import pformat
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.engine import Connection
 
 from persistence import migrations
 from persistence.engine import create_session_factory
 from persistence.errors import Overlap
-from persistence.models import Base, Message, MessageRole, for_dialect
+from persistence.models import Base, Memory, Message, MessageRole, for_dialect
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
 from tests.factories import (
@@ -214,3 +215,38 @@ async def test_downgrading_0005_keeps_files_with_keys_made_unique_and_upgrading_
     assert await tables(fresh_engine) == APP_TABLES | {"alembic_version"}
     assert await schema_drift(fresh_engine) == []
     await overlapping_bookings_are_refused(fresh_engine)
+
+
+async def test_0007_deletes_memories_in_another_owners_conversation_and_downgrades_cleanly(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url, "0006")
+    async with UnitOfWork(create_session_factory(fresh_engine), Scope.admin(), writes=True) as uow:
+        alice, bob = await make_user(uow), await make_user(uow)
+        hers = await make_conversation(uow, alice)
+        await uow.commit()
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    kept, stray = uuid.uuid4(), uuid.uuid4()
+    async with fresh_engine.begin() as connection:
+        for id_, owner in ((kept, alice.id), (stray, bob.id)):  # bob's memory in her conversation
+            await connection.execute(
+                insert(Memory.__table__).values(
+                    id=id_, owner_id=owner, conversation_id=hers.id, content="m",
+                    memory_type="fact", importance=0.5, dimensions=1, embedding=[0.5],
+                    metadata={}, access_count=0, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+
+    await migrations.upgrade(fresh_database_url)
+
+    async with fresh_engine.connect() as connection:
+        left = (await connection.execute(text("SELECT id FROM memories"))).scalars().all()
+    assert [uuid.UUID(str(id_)) for id_ in left] == [kept]  # bob's went
+    assert await schema_drift(fresh_engine) == []
+
+    await migrations.downgrade(fresh_database_url, "0006")
+    await migrations.upgrade(fresh_database_url)
+
+    assert await schema_drift(fresh_engine) == []
+    async with fresh_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM memories"))).scalar() == 1

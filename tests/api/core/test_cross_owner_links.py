@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from persistence.errors import IntegrityViolation
-from persistence.models import Appointment, Conversation
+from persistence.models import Appointment, Conversation, ConversationState, Memory, MemoryType
 from tests.api.steps import ERRORS, set_schedule
 from tests.api.wire import global_id, user_errors
 from tests.factories import make_conversation, make_customer, make_persona, make_user
@@ -128,6 +128,47 @@ async def test_the_database_refuses_rows_that_link_across_owners(two_owners, db,
                         duration_minutes=30,
                     )
                 )
+
+
+@pytest.mark.parametrize("row", ["memory", "state"])
+async def test_the_database_refuses_memories_and_state_in_another_owners_conversation(
+    two_owners, db, seed, row
+):
+    alice, _, _ = two_owners["alice"]
+    bob, bob_persona, bob_customer = two_owners["bob"]
+    async with seed() as uow:
+        bobs = await make_conversation(uow, bob, bob_persona, bob_customer)
+
+    async with db.uow(writes=True) as uow:
+        with pytest.raises(IntegrityViolation):
+            if row == "memory":
+                await uow.memories.add(
+                    Memory(
+                        owner_id=alice.id,
+                        conversation_id=bobs.id,
+                        content="not hers to keep",
+                        memory_type=MemoryType.FACT,
+                        importance=0.5,
+                        dimensions=2,
+                        embedding=[1.0, 0.0],
+                        metadata_={},
+                        access_count=0,
+                    )
+                )
+            else:
+                await uow.states.add(
+                    ConversationState(
+                        owner_id=alice.id,
+                        conversation_id=bobs.id,
+                        module_key="booking",
+                        key="step",
+                        value="offer",
+                        version=1,
+                    )
+                )
+    async with db.uow() as uow:
+        assert await uow.memories.count() == 0
+        assert await uow.states.count() == 0
 
 
 async def test_deleting_a_persona_still_only_clears_its_links(operator, seed, db):
