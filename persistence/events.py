@@ -9,8 +9,10 @@ Events carry ids only: a subscriber reads the rows again through its own scope.
   transaction (PostgreSQL delivers notifications only when it commits), and one
   listener connection per process (``LISTEN``) fans them out to the process's
   subscribers, whichever process made the change. The listener reconnects when
-  its connection goes away, and says so in the log; what is published while it
-  is away is not delivered.
+  its connection goes away, and says so in the log. What is published while it
+  is away cannot be delivered, so the moment it finds its connection gone it
+  ends every subscription (:class:`EventsMissed`) rather than let them miss
+  events without a word: their clients subscribe again and re-read.
 - :class:`LocalEvents` (SQLite): delivered in process, after the commit; a change
   made by another process is never seen.
 
@@ -94,8 +96,13 @@ class EventsUnavailable(Exception):
     """The database could not be listened to, so no event would arrive."""
 
 
+class EventsMissed(Exception):
+    """The listener lost its connection: events published meanwhile never arrive."""
+
+
 _CLOSED = object()
 _OVERFLOWED = object()
+_MISSED = object()
 
 
 @dataclass(eq=False)
@@ -123,7 +130,8 @@ class Subscriber:
         self._queue.put_nowait(event)
 
     def _end(self, marker: object) -> None:
-        """Stop receiving; what is queued is dropped if the subscriber overflowed."""
+        """Stop receiving; what is queued is dropped if the subscriber overflowed (what
+        arrived before events went missing is still delivered, in order)."""
         if self._bus is not None:
             self._bus.unsubscribe(self)
         if marker is _OVERFLOWED:
@@ -138,6 +146,8 @@ class Subscriber:
         item = await self._queue.get()
         if item is _OVERFLOWED:
             raise SubscriberTooSlow(f"more than {self.size} events waited to be sent")
+        if item is _MISSED:
+            raise EventsMissed("the event listener lost its database connection")
         if item is _CLOSED:
             raise StopAsyncIteration
         event: Event = item
@@ -192,6 +202,11 @@ class EventBus:
         """End every subscription (each one's iteration stops)."""
         for subscriber in list(self._subscribers):
             subscriber._end(_CLOSED)
+
+    def missed(self) -> None:
+        """End every subscription with :class:`EventsMissed` (events went undelivered)."""
+        for subscriber in list(self._subscribers):
+            subscriber._end(_MISSED)
 
 
 class LocalEvents(EventBus):
@@ -265,6 +280,7 @@ class PostgresEvents(EventBus):
                 self._listening.clear()
                 if lost_at is None:
                     lost_at = time.monotonic()
+                    self.missed()
                     logger.warning(
                         "event listener lost its database connection (%s); reconnecting",
                         f"{type(error).__name__}: {error}" if str(error) else type(error).__name__,
@@ -285,8 +301,8 @@ class PostgresEvents(EventBus):
             if lost_at is not None:
                 self.reconnects += 1
                 logger.warning(
-                    "event listener reconnected to the database after %.1f s; events "
-                    "published meanwhile were not delivered",
+                    "event listener reconnected to the database after %.1f s; the "
+                    "subscriptions of before were ended, events published meanwhile lost",
                     time.monotonic() - lost_at,
                 )
             self._listening.set()

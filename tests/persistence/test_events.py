@@ -14,7 +14,7 @@ from sqlalchemy import text
 from gql.settings import Settings
 from persistence import migrations
 from persistence.engine import create_engine, create_event_bus, create_session_factory
-from persistence.events import Event, EventBus, Subscriber, SubscriberTooSlow, Topic
+from persistence.events import Event, EventBus, EventsMissed, Subscriber, SubscriberTooSlow, Topic
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
 from tests.conftest import Database, _create_postgres_database, _drop_postgres_database
@@ -121,6 +121,8 @@ async def postgres_url() -> AsyncIterator[str]:
 
 
 async def test_the_listener_reconnects_after_its_backend_is_terminated(postgres_url, caplog):
+    """Subscriptions open when the listener loses its connection end with EventsMissed
+    (what was published meanwhile cannot arrive); new ones receive events again."""
     settings = Settings(DATABASE_URL=postgres_url, CONCIERGE_ENV="test", EVENT_LISTENER_CHECK_S=1)
     engine = create_engine(settings)
     bus = create_event_bus(settings)
@@ -129,7 +131,9 @@ async def test_the_listener_reconnects_after_its_backend_is_terminated(postgres_
         async with db.uow(writes=True) as uow:
             ada = await make_user(uow)
             await uow.commit()
-        async with bus.subscribe(Scope.owner(ada.id), everything, 10) as subscriber:
+        async with bus.subscribe(Scope.owner(ada.id), everything, 10) as before:
+            await start_conversation(db, bus, ada)
+            assert (await next_event(before)).kind == "started"
             with caplog.at_level(logging.WARNING, logger="persistence.events"):
                 async with engine.connect() as connection:
                     killed = await connection.scalar(
@@ -140,6 +144,8 @@ async def test_the_listener_reconnects_after_its_backend_is_terminated(postgres_
                         )
                     )
                 assert killed == 1
+                with pytest.raises(EventsMissed):
+                    await next_event(before, timeout=10)
                 async with asyncio.timeout(10):
                     while bus.reconnects == 0:  # noqa: ASYNC110 (a counter, not an event)
                         await asyncio.sleep(0.05)
@@ -147,8 +153,9 @@ async def test_the_listener_reconnects_after_its_backend_is_terminated(postgres_
             assert any("lost its database connection" in m for m in messages), messages
             assert any("reconnected" in m for m in messages), messages
 
+        async with bus.subscribe(Scope.owner(ada.id), everything, 10) as after:
             await start_conversation(db, bus, ada)
-            assert (await next_event(subscriber)).owner_id == ada.id
+            assert (await next_event(after)).owner_id == ada.id
     finally:
         await bus.close()
         await engine.dispose()

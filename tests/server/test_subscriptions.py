@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from httpx_ws.transport import ASGIWebSocketTransport
+from sqlalchemy import text
 
 from gql.auth.tokens import issue_token
 from gql.settings import Settings
@@ -372,6 +373,35 @@ async def test_a_slow_consumer_is_ended_with_an_error_not_buffered(live, member)
                 ending = message
         assert delivered <= 3
         assert ending["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
+        assert (await socket.receive())["type"] == "complete"
+        await app.subscribers(0)
+
+
+async def test_subscriptions_that_may_have_missed_events_end_with_a_retryable_error(
+    live, member, db
+):
+    ada = await member()
+    async with live() as app, app.socket() as socket:
+        await socket.init(ada.token)
+        await socket.subscribe("i", INBOX)
+        await app.subscribers(1)
+        bus = app.app.state.services.events
+        if db.backend == "postgresql":  # the listener's connection goes away
+            async with db.engine.connect() as connection:
+                await connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'concierge-events' "
+                        "AND datname = current_database()"
+                    )
+                )
+        else:  # events are in process on SQLite: the bus is told directly
+            bus.missed()
+
+        ending = await socket.receive(timeout=10)
+        assert ending["id"] == "i" and ending["type"] == "next"
+        (error,) = ending["payload"]["errors"]
+        assert error["extensions"] == {"code": "EVENTS_MISSED", "retryable": True}
         assert (await socket.receive())["type"] == "complete"
         await app.subscribers(0)
 

@@ -22,11 +22,18 @@ from graphql import GraphQLError
 
 from gql.api.core.context import Context, Info
 from gql.api.core.errors import DATABASE_UNAVAILABLE
-from persistence.events import Event, EventsUnavailable, Subscriber, SubscriberTooSlow
+from persistence.events import (
+    Event,
+    EventsMissed,
+    EventsUnavailable,
+    Subscriber,
+    SubscriberTooSlow,
+)
 
 P = TypeVar("P")
 
 SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
+EVENTS_MISSED = "EVENTS_MISSED"
 
 
 def event_context_of(payload: Any) -> Context | None:
@@ -90,4 +97,11 @@ async def _deliver(
                 f"This subscription fell too far behind and was ended ({error}); "
                 "subscribe again, and read what was missed with a query.",
                 extensions={"code": SUBSCRIBER_TOO_SLOW},
+            ) from error
+        except EventsMissed as error:
+            raise GraphQLError(
+                "The server lost its connection to the database's events for a moment, "
+                "so events may have been missed; subscribe again, and read what was "
+                "missed with a query.",
+                extensions={"code": EVENTS_MISSED, "retryable": True},
             ) from error
