@@ -230,7 +230,7 @@ async def load_floor(
     options.say(f"{workload}: floor")
     run = await run_floor(
         dsn, targets, workload, connections=options.connections, seconds=options.seconds,
-        meter=Meter(os.getpid(), database, rss=False),
+        meter=Meter(os.getpid(), database, rss=False, sample=False),
     )  # fmt: skip
     return Measurement(
         workload, "floor", run.requests / run.seconds, run.p50_ms, run.p99_ms, run.errors,

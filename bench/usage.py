@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,16 +80,30 @@ def reset_peak_rss(pid: int) -> bool:
 class Meter:
     """Readings of one server and of the database's backends around a timed run.
 
-    Backends are found at both ends of the run: one that connects during the
-    run counts from zero, one that disconnects before its end is lost (the
-    servers keep pooled connections open while they are loaded)."""
+    Backends are read at both ends of the run and every ``SAMPLE_S`` during it:
+    one that connects during the run counts from zero, and one that disconnects
+    before its end counts up to its last reading. (Read only at both ends, a pool
+    that opened and closed overflow connections under load hid most of its
+    statements' CPU: Concierge's inbox showed 0.26 ms of PostgreSQL CPU per
+    request where its backends spent about 1.5.)"""
 
-    def __init__(self, pid: int, database: str, *, rss: bool = True) -> None:
+    SAMPLE_S = 0.1
+
+    def __init__(self, pid: int, database: str, *, rss: bool = True, sample: bool = True) -> None:
         self.pid = pid
         self.database = database
         self.rss = rss
+        # Off when ``pid`` is this process (the floor): its sampling would be counted.
+        self.sample = sample
         self._server: float | None = None
         self._postgres: dict[int, float] = {}
+        self._seen: dict[int, float] = {}
+        self._running = threading.Event()
+        self._sampler: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        while not self._running.wait(self.SAMPLE_S):
+            self._seen.update(self._postgres_now())
 
     def _postgres_now(self) -> dict[int, float]:
         readings = {pid: cpu_seconds(pid) for pid in postgres_backends(self.database)}
@@ -99,11 +114,19 @@ class Meter:
             reset_peak_rss(self.pid)
         self._server = cpu_seconds(self.pid)
         self._postgres = self._postgres_now()
+        self._seen = dict(self._postgres)
+        self._running.clear()
+        if self.sample:
+            self._sampler = threading.Thread(target=self._sample, daemon=True)
+            self._sampler.start()
 
     def stop(self, requests: int) -> Usage:
         """The usage since ``start``, per request of the ``requests`` served."""
         server = cpu_seconds(self.pid)
-        postgres = self._postgres_now()
+        self._running.set()
+        if self._sampler is not None:
+            self._sampler.join()
+        postgres = {**self._seen, **self._postgres_now()}
         if not requests:
             return Usage()
         server_ms = None

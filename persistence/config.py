@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -139,7 +139,10 @@ class DatabaseSettings(BaseSettings):
     )
     replica_max_lag_s: float = Field(default=5.0, gt=0, validation_alias="REPLICA_MAX_LAG_S")
     replica_check_s: float = Field(default=1.0, gt=0, le=60, validation_alias="REPLICA_CHECK_S")
-    db_pool_size: int = Field(default=10, ge=1, validation_alias="DB_POOL_SIZE")
+    # Above the concurrency one process serves: SQLAlchemy closes an overflow
+    # connection when it is returned, so a pool of 10 under 16 concurrent requests
+    # started (and ended) a PostgreSQL backend for one request in 18.
+    db_pool_size: int = Field(default=20, ge=1, validation_alias="DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, ge=0, validation_alias="DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=10.0, gt=0, validation_alias="DB_POOL_TIMEOUT")
     db_connect_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_CONNECT_TIMEOUT_S")
@@ -155,6 +158,13 @@ class DatabaseSettings(BaseSettings):
     )
     db_statement_timeout_ms: int = Field(
         default=15_000, ge=0, validation_alias="DB_STATEMENT_TIMEOUT_MS"
+    )
+    # PostgreSQL re-plans a prepared statement at every run until a generic plan
+    # looks no costlier than the custom ones; for the compiled reads (owner and
+    # page size bound) it never does, and planning cost more than executing:
+    # by-id 0.32 ms of planning against 0.07 ms of execution, inbox 0.3 of 1.4 ms.
+    db_plan_cache_mode: Literal["auto", "force_generic_plan", "force_custom_plan"] = Field(
+        default="force_generic_plan", validation_alias="DB_PLAN_CACHE_MODE"
     )
     db_busy_timeout_s: float = Field(default=5.0, gt=0, validation_alias="DB_BUSY_TIMEOUT_S")
     db_pgbouncer: bool = Field(default=False, validation_alias="DB_PGBOUNCER")

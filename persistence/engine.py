@@ -125,6 +125,8 @@ def _postgres_engine(
     server_settings = {"application_name": "concierge-events" if listener else "concierge"}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    if settings.db_plan_cache_mode != "auto":
+        server_settings["plan_cache_mode"] = settings.db_plan_cache_mode
     connect_args["server_settings"] = server_settings
     connect_args.setdefault("timeout", settings.db_connect_timeout_s)
     if settings.db_command_timeout_s:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, TableValuedAlias
 from sqlalchemy.sql.visitors import iterate
 
+from persistence import driver
 from persistence.errors import NotFound, PersistenceError, translate
 from persistence.models import Entity
 from persistence.pagination import Ordering, Page, PageRequest
@@ -94,9 +95,13 @@ class SessionGate:
 
     async def bound_rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
         """Rows of a Core statement built once and run with ``parameters`` bound,
-        on the session's connection (SQLAlchemy's compiled cache keeps its SQL)."""
+        on the session's connection: by the driver directly where it can
+        (persistence/driver.py), else through SQLAlchemy's compiled cache."""
         async with self._exclusive():
             connection = await self.session.connection()
+            rows = await driver.fetch(connection, statement, parameters)
+            if rows is not None:
+                return rows
             return list((await connection.execute(statement, parameters)).all())
 
     async def execute(self, statement: Any) -> None:

@@ -25,6 +25,10 @@ module, with the versions it was written and tested against.
   it instead of executing (gql/api/core/extensions.py);
 - ``relay.ConnectionExtension``'s ``apply`` adding the four paging arguments
   (gql/api/core/connections.py);
+- graphql-core's ``ExecutionContext.async_helpers`` (a ``GraphQLResolveInfoHelpers``
+  of two of its own bound methods), rebuilt over weak references so that an
+  executor is freed by reference counting once its operation ends
+  (:func:`weakly_bound_helpers`);
 - for compiled reads (gql/api/core/compiled.py): Strawberry's ``Info._raw_info``,
   the Python class behind an object type, graphql-core's module-level
   ``collect_subfields`` with ``FieldDetails``/``FragmentDetails``, its
@@ -40,6 +44,7 @@ when the short path stopped being taken.
 from __future__ import annotations
 
 import warnings
+import weakref
 from importlib.metadata import version
 from typing import Any
 
@@ -59,6 +64,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.relay import ConnectionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -85,6 +91,7 @@ __all__ = [
     "strawberry_field",
     "type_origin",
     "use_instead_of_executing",
+    "weakly_bound_helpers",
 ]
 
 StrawberryExecutionContext = StrawberryGraphQLCoreExecutionContext
@@ -131,6 +138,32 @@ def use_instead_of_executing(context: ExecutionContext, result: ExecutionResult)
     """From an extension's ``on_execute``, before it yields: answer ``result`` without
     executing the operation (Strawberry executes only while no result is set)."""
     context.result = result
+
+
+def weakly_bound_helpers(executor: Any) -> GraphQLResolveInfoHelpers:
+    """The executor's ``async_helpers`` without the reference cycle graphql-core's own
+    make (the executor holds a tuple of its own bound methods).
+
+    Through that cycle every request's executor, and all it reaches (the request's
+    context, unit of work, session and repositories: about 120 objects), waited for
+    the cycle collector; under load each young collection freed some 45,000 such
+    objects at once, in 30 to 150 ms during which the event loop stood still. The
+    helpers run only while the operation executes, when the executor is alive.
+    """
+    gather = weakref.WeakMethod(executor.gather_async_work)
+    track = weakref.WeakMethod(executor.track_async_work)
+
+    def gather_async_work(values: Any) -> Any:
+        method = gather()
+        assert method is not None, "the helpers outlived their executor"
+        return method(values)
+
+    def track_async_work(values: Any) -> None:
+        method = track()
+        assert method is not None, "the helpers outlived their executor"
+        method(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather_async_work, track=track_async_work)
 
 
 # -- compiled reads (gql/api/core/compiled.py) ---------------------------------------

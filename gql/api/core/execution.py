@@ -56,6 +56,7 @@ from gql.api.core.compat import (
     Path,
     StrawberryExecutionContext,
     attribute_name,
+    weakly_bound_helpers,
 )
 from gql.api.core.compiled import Compiled
 from gql.api.core.context import Context, Document
@@ -145,6 +146,7 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.async_helpers = weakly_bound_helpers(self)
         middleware = self.middleware_manager
         hooked = bool(middleware and middleware.middlewares)
         self.plain_fields = {} if hooked else plain_fields(self.schema)

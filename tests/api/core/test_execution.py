@@ -4,6 +4,7 @@ the same data, and the same errors at the same paths."""
 from __future__ import annotations
 
 import enum
+import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NewType
@@ -259,3 +260,25 @@ async def test_selections_that_leave_the_short_path_are_counted():
 
     assert clean.errors is None and counted_clean == 0
     assert broken.errors and observation.plain_path_fallbacks > 0
+
+
+async def test_an_executor_is_freed_without_the_cycle_collector():
+    """Given an operation with resolvers and plain fields, when it has run, then its
+    executor (and so all it reaches: the request's context and unit of work) is
+    gone by reference counting alone, leaving the cycle collector nothing of it."""
+    schema = _schema(PlainFieldExecutionContext)
+    await schema.execute("{ items { name shout } }")  # caches built outside the count
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        result = await schema.execute("{ items { name shout owner { name } } }")
+        assert result.errors is None
+        del result
+        gc.collect()
+        left = [found for found in gc.garbage if isinstance(found, PlainFieldExecutionContext)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

@@ -1,0 +1,117 @@
+"""Built statements run on asyncpg directly, for the reads that run most often.
+
+A compiled read (persistence/reads.py) is one Core statement, built once per
+plan and run with a few values bound. Through ``AsyncConnection.execute`` each
+run pays SQLAlchemy's execution pipeline: the compiled-cache lookup, the
+execution context, a greenlet switch, the DB-API cursor adapter and the result
+wrapper; for ``node(id:)`` that was about a fifth of the server's CPU per
+request. Here the statement is compiled once (by SQLAlchemy, for the
+connection's dialect) and each run goes to asyncpg's ``fetch`` on the
+session's connection, so asyncpg prepares it once per connection.
+
+What SQLAlchemy's pipeline does around a statement is kept: the engine's
+``before_cursor_execute`` and ``after_cursor_execute`` listeners see it (the
+statement counts and timings of persistence/instrumentation.py, tracing, the
+tests' statement logs), bound values go through their types' bind processors,
+and an asyncpg error becomes the ``DBAPIError`` SQLAlchemy would have raised,
+through SQLAlchemy's own handling (``handle_error`` listeners, invalidating a
+connection that was lost).
+
+This leans on SQLAlchemy internals (2.1, as pinned in pyproject.toml):
+``SQLCompiler._bind_processors`` and ``positiontup``, ``Connection.dispatch``
+and ``Connection._handle_dbapi_exception``, and the asyncpg adapter's
+``_handle_exception``. Anything else (another driver, a statement with
+expanding parameters) returns ``None`` and the caller executes as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.util import greenlet_spawn
+
+
+class _Prepared:
+    """A statement's SQL for asyncpg, its parameters in order and their processors."""
+
+    __slots__ = ("_compiled", "_names", "_processors", "sql")
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+        self.sql: str = compiled.string
+        self._names: Sequence[str] = tuple(compiled.positiontup or ())
+        self._processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors
+
+    def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
+        values = self._compiled.construct_params(parameters)
+        processors = self._processors
+        arguments = []
+        for name in self._names:
+            value = values[name]
+            processor = processors.get(name)
+            arguments.append(value if processor is None or value is None else processor(value))
+        return arguments
+
+
+class _Context:
+    """What cursor listeners get as the execution context: a place for their notes
+    (tracing keeps its span on it)."""
+
+    executemany = False
+
+
+_prepared: WeakKeyDictionary[ClauseElement, _Prepared | None] = WeakKeyDictionary()
+
+
+def _prepare(statement: ClauseElement, dialect: Dialect) -> _Prepared | None:
+    try:
+        return _prepared[statement]
+    except KeyError:
+        pass
+    found: _Prepared | None = None
+    if dialect.driver == "asyncpg":
+        compiled: Any = statement.compile(dialect=dialect)
+        if not any(bind.expanding for bind in compiled.binds.values()):
+            found = _Prepared(compiled)
+    _prepared[statement] = found
+    return found
+
+
+async def fetch(
+    connection: AsyncConnection, statement: ClauseElement, parameters: Mapping[str, Any]
+) -> list[Any] | None:
+    """The rows of ``statement`` with ``parameters`` bound, read by asyncpg on
+    ``connection``; ``None`` when this driver or statement must go through
+    SQLAlchemy's execution instead. Raises SQLAlchemy's ``DBAPIError`` on failure."""
+    prepared = _prepare(statement, connection.dialect)
+    if prepared is None:
+        return None
+    sql, arguments = prepared.sql, prepared.arguments(parameters)
+    sync = connection.sync_connection
+    assert sync is not None
+    pooled = await connection.get_raw_connection()
+    adapter: Any = pooled.dbapi_connection
+    asyncpg_connection: Any = pooled.driver_connection
+    context = _Context()
+    listening = sync._has_events or sync.engine._has_events
+    if listening:
+        for listener in sync.dispatch.before_cursor_execute:
+            sql, arguments = listener(sync, None, sql, arguments, context, False)
+    try:
+        rows: list[Any] = await asyncpg_connection.fetch(sql, *arguments)
+    except Exception as error:
+        try:
+            adapter._handle_exception(error)  # raises the DB-API error of SQLAlchemy's adapter
+        except Exception as translated:
+            await greenlet_spawn(
+                sync._handle_dbapi_exception, translated, sql, arguments, None, None
+            )
+        raise
+    if listening:
+        sync.dispatch.after_cursor_execute(sync, None, sql, arguments, context, False)
+    return rows
