@@ -108,10 +108,20 @@ async def fetch(
         try:
             adapter._handle_exception(error)  # raises the DB-API error of SQLAlchemy's adapter
         except Exception as translated:
-            await greenlet_spawn(
-                sync._handle_dbapi_exception, translated, sql, arguments, None, None
-            )
+            await greenlet_spawn(_handle, sync, translated, sql, arguments)
         raise
     if listening:
         sync.dispatch.after_cursor_execute(sync, None, sql, arguments, context, False)
     return rows
+
+
+def _handle(sync: Any, error: Exception, sql: str, arguments: list[Any]) -> None:
+    """SQLAlchemy's handling of a failed statement (``handle_error`` listeners, a lost
+    connection invalidated, the DB-API error wrapped as ``DBAPIError``; anything else,
+    such as a client-side timeout, raised as it is). It reads the exception being
+    handled from ``sys.exc_info()``, which a greenlet does not inherit: it is raised
+    again here, inside the greenlet, and handled there."""
+    try:
+        raise error
+    except Exception as handled:
+        sync._handle_dbapi_exception(handled, sql, arguments, None, None)

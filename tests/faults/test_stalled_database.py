@@ -74,11 +74,10 @@ async def outage(request: pytest.FixtureRequest) -> AsyncIterator[Outage]:
     settings = Settings(
         DATABASE_URL=proxied.render_as_string(hide_password=False),
         CONCIERGE_ENV="test",
-        VIEWER_CACHE_SECONDS=0,
         HEALTH_CACHE_SECONDS=0,
         DB_POOL_SIZE=2,
         DB_MAX_OVERFLOW=0,
-        **(TIMEOUTS | getattr(request, "param", {})),
+        **({"VIEWER_CACHE_SECONDS": 0} | TIMEOUTS | getattr(request, "param", {})),
     )
     app = create_app(settings)
     engine = app.state.services.engine
@@ -144,6 +143,26 @@ async def test_every_request_answers_cleanly_and_in_time_then_service_resumes(ou
     assert time.monotonic() - started < ANSWER_WITHIN_S
     assert ready.status_code == 503 and ready.json()["status"] == "down"
     assert health.json()["data"]["health"]["status"] == "DOWN"
+
+    outage.proxy.resume()
+    await serves_again(outage)
+
+
+@pytest.mark.parametrize("outage", [{"VIEWER_CACHE_SECONDS": 60}], indirect=True)
+@pytest.mark.parametrize("fault", ["stall", "cut"])
+async def test_a_compiled_read_that_the_database_stops_answering_is_unavailable(outage, fault):
+    """The viewer cached, the read itself meets the fault: its statement runs on
+    asyncpg directly (persistence/driver.py), and fails as cleanly as any other."""
+    read = "{ personas(first: 5) { totalCount edges { node { name } } } }"
+    warm, _ = await outage.post(read)
+    assert warm.status_code == 200, warm.text
+    assert 'read;desc="compiled"' in warm.headers["server-timing"]
+    if fault == "stall":
+        outage.proxy.stall()
+    else:
+        await outage.proxy.cut()
+
+    assert_unavailable(*await outage.post(read))
 
     outage.proxy.resume()
     await serves_again(outage)
