@@ -168,7 +168,9 @@ async def test_a_viewer_reads_their_own_writes_at_once(streaming_pair, tmp_path)
         ada, bob = await one.sign_up(), await one.sign_up()
         persona = await one.create_persona(ada, "Mia")
         await one.create_persona(bob, "Bob's")
+        # Both writes replayed (each writer reads the replica again) before it pauses.
         assert await until(lambda: _on_replica_with(one, ada, ["Mia"]))
+        assert await until(lambda: _on_replica_with(one, bob, ["Bob's"]))
 
         with replay_paused(streaming_pair):
             renamed = await one.post(RENAME, {"input": {"id": persona, "name": "Mina"}}, ada)
