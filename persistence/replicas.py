@@ -125,12 +125,13 @@ class ReplicaSet:
         self.max_lag_s = max_lag_s
         self.check_s = check_s
         self.timeout_s = timeout_s
-        # (when, position) of the primary, oldest first, over a little more than max_lag_s.
+        # A usable replica is at most max_lag_s (give or take a check) behind: the
+        # primary's history is kept over this window, and a writer's mark for as long,
+        # after which every usable replica has it.
+        self.window_s = max_lag_s + 2 * check_s
+        # (when, position) of the primary, oldest first, over the window.
         self._history: deque[tuple[float, int]] = deque()
-        # A usable replica is at most max_lag_s (give or take a check) behind: a mark
-        # older than that is met by every usable replica.
-        self.marks_ttl_s = max_lag_s + 2 * check_s
-        self.marks: WriteMarks = marks or LocalWriteMarks(self.marks_ttl_s)
+        self.marks: WriteMarks = marks or LocalWriteMarks(self.window_s)
         self._turn = itertools.count()
         self._watching: asyncio.Task[None] | None = None
         self._checked = asyncio.Event()
@@ -161,14 +162,11 @@ class ReplicaSet:
         """Keep the primary's position now (after ``writer``'s commit) so that their
         next reads go where that write is visible. A primary that cannot tell leaves
         the writer on the primary for the whole window."""
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                async with self.primary.connect() as connection:
-                    position = int(await connection.scalar(_PRIMARY_POSITION))
-        except Exception as error:  # the write is committed; reading from the primary is safe
-            logger.warning("could not read the primary's WAL position: %r", error)
-            position = UNKNOWN_POSITION
-        await self.marks.put(writer, position, self.marks_ttl_s)
+        position = await self._primary_position()
+        # The write is committed; without its position, reading from the primary is safe.
+        await self.marks.put(
+            writer, UNKNOWN_POSITION if position is None else position, self.window_s
+        )
 
     def unusable(self, replica: Replica, cause: BaseException | str) -> None:
         """Skip ``replica`` from now until a check finds it usable (a read failed on it)."""
@@ -201,20 +199,24 @@ class ReplicaSet:
     async def check(self) -> None:
         """One round: the primary's position, then every replica's, at once."""
         now = time.monotonic()
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                async with self.primary.connect() as connection:
-                    position = int(await connection.scalar(_PRIMARY_POSITION))
-        except Exception as error:
-            logger.warning("could not read the primary's WAL position: %r", error)
-        else:
-            if not self._history or position > self._history[-1][1]:
-                self._history.append((now, position))
-        horizon = now - self.max_lag_s - 2 * self.check_s
+        position = await self._primary_position()
+        if position is not None and (not self._history or position > self._history[-1][1]):
+            self._history.append((now, position))
+        horizon = now - self.window_s
         while len(self._history) > 1 and self._history[1][0] < horizon:
             self._history.popleft()
         await asyncio.gather(*(self._check_one(replica, now) for replica in self.replicas))
         self._checked.set()
+
+    async def _primary_position(self) -> int | None:
+        """The primary's WAL insert position now; None (and a warning) if it cannot tell."""
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                async with self.primary.connect() as connection:
+                    return int(await connection.scalar(_PRIMARY_POSITION))
+        except Exception as error:
+            logger.warning("could not read the primary's WAL position: %r", error)
+            return None
 
     async def _check_one(self, replica: Replica, now: float) -> None:
         try:

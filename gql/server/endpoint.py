@@ -31,7 +31,7 @@ from strawberry.types.graphql import OperationType
 
 from gql.api.core.context import Context, Services, build_context
 from gql.api.core.errors import DATABASE_CODES
-from gql.api.core.observation import current_request_id
+from gql.api.core.observation import current_observation, current_request_id
 from gql.api.core.scalars import MAX_NESTING, json_problem
 from gql.server.documents import DocumentRefused, PersistedDocuments, StoreUnavailable
 from gql.server.uploads import MultipartReader, UploadRefused, forces_preflight, is_multipart
@@ -214,6 +214,9 @@ class GraphQLEndpoint:
                     # the primary: it wrote nothing, so running it twice is harmless.
                     replicas.unusable(replica, "a query failed on it")
                     await context.close()
+                    observation = current_observation()
+                    if observation is not None:
+                        observation.read_from = None
                     context = build_context(self.services, request, replicas=False)
                     result = await self._run(context, params, allowed)
                 return result
@@ -369,9 +372,7 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 def is_database_failure(result: ExecutionResult) -> bool:
     """Whether the whole request failed because the database could not serve it."""
-    return result.data is None and any(
-        (error.extensions or {}).get("code") in DATABASE_CODES for error in result.errors or ()
-    )
+    return result.data is None and _failed_on_the_database(result)
 
 
 def _document_refused(result: ExecutionResult) -> bool:

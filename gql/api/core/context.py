@@ -217,11 +217,7 @@ def build_context(services: Services, request: Any, *, replicas: bool = True) ->
     """The request's context. Its unit of work opens a session only when first used,
     and who is asking is found out by :meth:`Context.identify` once the operation
     has passed every limit; ``replicas=False`` keeps a query on the primary."""
-    context = Context(request, services, new_unit_of_work(services), use_replicas=replicas)
-    observation = current_observation()
-    if observation is not None:
-        observation.read_from = None
-    return context
+    return Context(request, services, new_unit_of_work(services), use_replicas=replicas)
 
 
 def new_unit_of_work(services: Services) -> UnitOfWork:
