@@ -7,15 +7,16 @@ in GraphiQL's documentation."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, specified_rules
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gql.api.accounts.mutations import AccountMutations
 from gql.api.accounts.queries import AccountQueries
@@ -32,9 +33,16 @@ from gql.api.conversations.subscriptions import ConversationSubscriptions
 from gql.api.conversations.types import Conversation, Message
 from gql.api.core.errors import ERROR_TYPES
 from gql.api.core.execution import PlainFieldExecutionContext
-from gql.api.core.extensions import OperationName, build_extensions, is_unexpected
+from gql.api.core.extensions import (
+    OperationName,
+    build_extensions,
+    is_unexpected,
+    limit_rules,
+    operation_limits,
+)
 from gql.api.core.nodes import NodeQueries
 from gql.api.core.observation import current_request_id
+from gql.api.core.prepared import PreparedQueries
 from gql.api.core.scalars import SCALAR_MAP, SCALAR_OVERRIDES
 from gql.api.customers.mutations import CustomerMutations
 from gql.api.customers.queries import CustomerQueries
@@ -104,6 +112,41 @@ logger = logging.getLogger("concierge.graphql")
 
 
 class ConciergeSchema(strawberry.Schema):
+    # Set by build_schema where prepared queries are on (gql/api/core/prepared.py).
+    prepared: PreparedQueries | None = None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """A prepared query's answer where it has one; Strawberry's otherwise."""
+        prepared = self.prepared
+        found = None
+        if prepared is not None and root_value is None:
+            found = prepared.find(query, operation_name, context_value, allowed_operation_types)
+        if found is not None:
+            assert prepared is not None
+            result = await prepared.run(
+                found, context_value, variable_values, operation_name, operation_extensions
+            )
+            if result is not None:
+                return result
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -125,14 +168,15 @@ def build_schema(
 ) -> strawberry.Schema:
     """The schema with every operation's extensions; ``traced`` adds tracing's
     (gql/server/tracing.py) around them."""
+    rules = limit_rules(settings)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         *traced,
-        *build_extensions(settings),
+        *build_extensions(settings, rules),
         OperationName,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return ConciergeSchema(
+    schema = ConciergeSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -142,6 +186,16 @@ def build_schema(
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=PlainFieldExecutionContext,
     )
+    if settings.prepared_queries and not traced:
+        # The rules Strawberry's path validates with, in its order (see compat.py).
+        introspection = [] if settings.introspection_enabled else [NoSchemaIntrospectionCustomRule]
+        schema.prepared = PreparedQueries(
+            schema,
+            (*specified_rules, *rules, *introspection),
+            operation_limits(settings),
+            settings.max_tokens,
+        )
+    return schema
 
 
 def export_sdl(schema: Any = None) -> str:

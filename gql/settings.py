@@ -70,6 +70,9 @@ class Settings(DatabaseSettings):
     # Root fields whose whole selection the database can answer are read as one
     # statement's JSON (PostgreSQL only; gql/api/core/compiled.py).
     compiled_reads: bool = Field(default=True, validation_alias="COMPILED_READS")
+    # Queries parsed and validated once run without Strawberry's per-request
+    # extension machinery (gql/api/core/prepared.py).
+    prepared_queries: bool = Field(default=True, validation_alias="PREPARED_QUERIES")
     # Subscriptions over WebSocket (gql/server/subscriptions.py).
     max_subscriptions_per_connection: int = Field(
         default=50, ge=1, validation_alias="MAX_SUBSCRIPTIONS_PER_CONNECTION"

@@ -261,10 +261,11 @@ async def db(
 # -- the HTTP API ---------------------------------------------------------------
 #
 # On PostgreSQL every query the suite sends is answered twice: by the app under
-# test and by a twin with compiled reads the other way round (on its own engine,
-# so statement counts see only the app under test). The two answers must be the
-# same bytes (see gql/api/core/compiled.py): a differential test of compiled
-# reads over every document of the suite.
+# test and by a twin with compiled reads and prepared queries the other way
+# round (on its own engine, so statement counts see only the app under test).
+# The two answers must be the same bytes (see gql/api/core/compiled.py and
+# gql/api/core/prepared.py): a differential test of both over every document
+# of the suite.
 
 # Set while the twin answers: its log lines are not the test's (see `_quiet_twin`).
 _twin_answering: ContextVar[bool] = ContextVar("twin_answering", default=False)
@@ -320,7 +321,7 @@ class Api:
 
     http: Any
     token: str | None = None
-    twin: Any = None  # the same app with compiled reads the other way round
+    twin: Any = None  # the same app with compiled reads and prepared queries the other way round
     app: Any = None
 
     async def post(
@@ -388,7 +389,7 @@ def _quiet_twin(caplog: pytest.LogCaptureFixture) -> None:
 @asynccontextmanager
 async def serving(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Api]:
     """The real app over ``engine``, as an :class:`Api`; on PostgreSQL with its twin
-    (compiled reads the other way round) on an engine of its own."""
+    (compiled reads and prepared queries the other way round) on an engine of its own."""
     import httpx
 
     from gql.server.app import create_app
@@ -398,7 +399,12 @@ async def serving(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Api]
         if engine.dialect.name == "postgresql":
             twin_engine = create_engine(settings)
             stack.push_async_callback(twin_engine.dispose)
-            flipped = settings.model_copy(update={"compiled_reads": not settings.compiled_reads})
+            flipped = settings.model_copy(
+                update={
+                    "compiled_reads": not settings.compiled_reads,
+                    "prepared_queries": not settings.prepared_queries,
+                }
+            )
             twin = await stack.enter_async_context(
                 httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=create_app(flipped, engine=twin_engine)),
@@ -417,9 +423,12 @@ async def api(
     db: Database, settings: Settings, request: pytest.FixtureRequest
 ) -> AsyncIterator[Api]:
     """An HTTP client for the app wired to this backend's test database; tests marked
-    ``loader_path`` get the app with compiled reads off."""
+    ``loader_path`` get the app with compiled reads off, tests marked
+    ``strawberry_path`` the app with prepared queries off."""
     if request.node.get_closest_marker("loader_path") is not None:
         settings = settings.model_copy(update={"compiled_reads": False})
+    if request.node.get_closest_marker("strawberry_path") is not None:
+        settings = settings.model_copy(update={"prepared_queries": False})
     async with serving(settings, db.engine) as client:
         yield client
 

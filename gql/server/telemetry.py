@@ -111,6 +111,7 @@ def _log(
         "plain_path_fallbacks": observation.plain_path_fallbacks,
         "read_path": observation.read_path,
         "read_from": observation.read_from,
+        "prepared": observation.prepared,
         "duration_ms": round(duration_ms, 2),
         "db_ms": round(queries.milliseconds, 2),
         "sql_statements": queries.statements,

@@ -124,6 +124,10 @@ async def serves_again(outage: Outage) -> None:
     assert created.json()["data"]["createPersona"]["errors"] == []
 
 
+# Queries run prepared (gql/api/core/prepared.py) or through Strawberry's extensions.
+@pytest.mark.parametrize(
+    "outage", [{}, {"PREPARED_QUERIES": False}], indirect=True, ids=["prepared", "strawberry"]
+)
 @pytest.mark.parametrize("fault", ["stall", "cut"])
 async def test_every_request_answers_cleanly_and_in_time_then_service_resumes(outage, fault):
     assert (await outage.post(VIEWER))[0].status_code == 200  # connections in the pool

@@ -129,6 +129,7 @@ async def test_a_page_at_the_cap_is_served(member):
     assert data == {"personas": {"totalCount": 0}}
 
 
+@pytest.mark.strawberry_path
 async def test_a_repeated_document_is_parsed_and_validated_once(member):
     # Strawberry's caches are process-wide LRUs shared by every request.
     from strawberry.extensions.validation_cache import _get_validate_cache

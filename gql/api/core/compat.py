@@ -23,6 +23,10 @@ module, with the versions it was written and tested against.
   graphql-core schema behind Strawberry's (``_schema``), and that an extension
   which sets ``execution_context.result`` before execution makes Strawberry use
   it instead of executing (gql/api/core/extensions.py);
+- for prepared queries (gql/api/core/prepared.py): that Strawberry's path
+  validates with ``specified_rules`` and then the rules its extensions add, and
+  executes with graphql-core's ``execute`` given the schema's execution context
+  class, ``optimized_is_awaitable`` and the request's ``operation_extensions``;
 - ``relay.ConnectionExtension``'s ``apply`` adding the four paging arguments
   (gql/api/core/connections.py);
 - graphql-core's ``ExecutionContext.async_helpers`` (a ``GraphQLResolveInfoHelpers``
@@ -65,6 +69,7 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
+from strawberry.execution import optimized_is_awaitable
 from strawberry.relay import ConnectionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -86,6 +91,8 @@ __all__ = [
     "attribute_name",
     "collect_subfields",
     "core_schema",
+    "graphql_schema",
+    "optimized_is_awaitable",
     "provided_operation_name",
     "raw_info",
     "strawberry_field",
@@ -132,6 +139,12 @@ def provided_operation_name(context: ExecutionContext) -> str | None:
 def core_schema(context: ExecutionContext) -> GraphQLSchema:
     schema: GraphQLSchema = context.schema._schema
     return schema
+
+
+def graphql_schema(schema: Any) -> GraphQLSchema:
+    """The graphql-core schema behind a Strawberry one."""
+    found: GraphQLSchema = schema._schema
+    return found
 
 
 def use_instead_of_executing(context: ExecutionContext, result: ExecutionResult) -> None:

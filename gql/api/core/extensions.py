@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     GraphQLSyntaxError,
     IntValueNode,
     Lexer,
@@ -133,7 +135,7 @@ class BoundedParse(SchemaExtension):
         context = self.execution_context
         if context.query is not None:
             try:
-                context.graphql_document = _parse(context.query, self.max_tokens)
+                context.graphql_document = parse_bounded(context.query, self.max_tokens)
             except GraphQLError as error:
                 # Raised from here, it reaches the client without passing PresentErrors.
                 raise with_code(error, "GRAPHQL_PARSE_FAILED") from None
@@ -141,7 +143,8 @@ class BoundedParse(SchemaExtension):
 
 
 @functools.lru_cache(maxsize=512)
-def _parse(query: str, max_tokens: int) -> DocumentNode:
+def parse_bounded(query: str, max_tokens: int) -> DocumentNode:
+    """The document of ``query``, parsed once (see :class:`BoundedParse`)."""
     source = Source(query)
     lexer = Lexer(source)
     depth = tokens = 0
@@ -191,16 +194,11 @@ class SingleOperation(SchemaExtension):
             )
 
 
-class RequestLimits(SchemaExtension):
-    """Refuses, before anything is resolved: variables their types refuse (as
-    ``BAD_USER_INPUT`` naming the argument), page sizes and ``nodes(ids:)``
-    batches over their caps, whether given as literals, variables or variables'
-    defaults, and documents whose estimated cost (gql/api/core/cost.py) is over
-    ``max_cost`` (``QUERY_TOO_COSTLY``, with the cost and the limit).
-
-    The estimate is reported in the response's ``extensions.cost`` when the
-    request asks, by ``"extensions": {"cost": true}`` or a ``Query-Cost: 1`` header.
-    """
+class OperationLimits:
+    """The limits a query's variables, page sizes, ``nodes(ids:)`` batches and
+    estimated cost must keep, checked before anything is resolved (by
+    :class:`RequestLimits` on Strawberry's path, by gql/api/core/prepared.py on
+    the prepared one)."""
 
     def __init__(
         self, max_page_size: int, max_node_ids: int, max_cost: int, default_page_size: int
@@ -209,59 +207,48 @@ class RequestLimits(SchemaExtension):
         self.max_node_ids = max_node_ids
         self.max_cost = max_cost
         self.default_page_size = default_page_size
-        self.cost: int | None = None
 
-    def get_results(self) -> dict[str, Any]:
-        if self.cost is None or not self._cost_asked():
-            return {}
-        return {"cost": {"estimated": self.cost, "limit": self.max_cost}}
-
-    def _cost_asked(self) -> bool:
-        context = self.execution_context
-        if (context.operation_extensions or {}).get("cost") is True:
-            return True
-        request = getattr(context.context, "request", None)
-        headers = getattr(request, "headers", None) or {}
-        return str(headers.get(COST_HEADER, "")).strip().lower() in ("1", "true")
-
-    def _check_cost(
+    def variables(
         self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        raw: dict[str, Any],
+    ) -> dict[str, Any] | list[GraphQLError]:
+        """The variables coerced to their types, or the errors that refuse them
+        (``BAD_USER_INPUT`` naming the argument)."""
+        return coerce_variables(schema, document, operation, raw)
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
         operation: OperationDefinitionNode,
         fragments: dict[str, FragmentDefinitionNode],
         variables: dict[str, Any],
-    ) -> None:
-        schema = core_schema(self.execution_context)
+    ) -> int:
+        """The operation's estimated cost (gql/api/core/cost.py) once its page sizes
+        and batches passed (raises the GraphQL error that refuses them)."""
+        self._check(operation.selection_set, fragments, variables, set())
         estimate = CostEstimate(schema, fragments, variables, self.default_page_size)
-        self.cost = estimate.of(operation.selection_set, schema.get_root_type(operation.operation))
-        if self.cost > self.max_cost:
+        return estimate.of(operation.selection_set, schema.get_root_type(operation.operation))
+
+    def check_cost(self, cost: int) -> None:
+        """Raises the GraphQL error that refuses an operation of this cost, if any."""
+        if cost > self.max_cost:
             raise GraphQLError(
-                f"The query's estimated cost of {self.cost} is over the limit of "
+                f"The query's estimated cost of {cost} is over the limit of "
                 f"{self.max_cost}; ask for smaller pages or fewer nested lists.",
-                extensions={"code": "QUERY_TOO_COSTLY", "cost": self.cost, "limit": self.max_cost},
+                extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": self.max_cost},
             )
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        operation = get_operation_ast(document, context.operation_name) if document else None
-        if document is not None and operation is not None:
-            variables = coerce_variables(
-                core_schema(context), document, operation, context.variables or {}
-            )
-            if isinstance(variables, list):
-                # Instead of executing (and of the viewer lookup).
-                use_instead_of_executing(
-                    context, GraphQLExecutionResult(data=None, errors=variables)
-                )
-            else:
-                fragments = {
-                    d.name.value: d
-                    for d in document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                }
-                self._check(operation.selection_set, fragments, variables, set())
-                self._check_cost(operation, fragments, variables)
-        yield
+    def report(
+        self, cost: int | None, operation_extensions: dict[str, Any] | None, context: Any
+    ) -> dict[str, Any]:
+        """The response's ``extensions`` entry for the estimate, when the request asks
+        for it (``"extensions": {"cost": true}`` or a ``Query-Cost: 1`` header)."""
+        if cost is None or not _cost_asked(operation_extensions, context):
+            return {}
+        return {"cost": {"estimated": cost, "limit": self.max_cost}}
 
     def _check(
         self,
@@ -293,6 +280,52 @@ class RequestLimits(SchemaExtension):
                 self._check(
                     fragment.selection_set if fragment else None, fragments, variables, visited
                 )
+
+
+def _cost_asked(operation_extensions: dict[str, Any] | None, context: Any) -> bool:
+    if (operation_extensions or {}).get("cost") is True:
+        return True
+    request = getattr(context, "request", None)
+    headers = getattr(request, "headers", None) or {}
+    return str(headers.get(COST_HEADER, "")).strip().lower() in ("1", "true")
+
+
+def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
+class RequestLimits(SchemaExtension):
+    """Refuses, before anything is resolved, what :class:`OperationLimits` refuses:
+    variables their types refuse, page sizes and ``nodes(ids:)`` batches over
+    their caps (as literals, variables or variables' defaults), and documents
+    whose estimated cost is over the limit (``QUERY_TOO_COSTLY``, with the cost
+    and the limit). The estimate is reported in the response's
+    ``extensions.cost`` when the request asks."""
+
+    def __init__(self, limits: OperationLimits) -> None:
+        self.limits = limits
+        self.cost: int | None = None
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context
+        return self.limits.report(self.cost, context.operation_extensions, context.context)
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if document is not None and operation is not None:
+            schema = core_schema(context)
+            variables = self.limits.variables(schema, document, operation, context.variables or {})
+            if isinstance(variables, list):
+                # Instead of executing (and of the viewer lookup).
+                use_instead_of_executing(
+                    context, GraphQLExecutionResult(data=None, errors=variables)
+                )
+            else:
+                self.cost = self.limits.cost(schema, operation, fragments_of(document), variables)
+                self.limits.check_cost(self.cost)
+        yield
 
 
 class IdentifyViewer(SchemaExtension):
@@ -337,29 +370,42 @@ class PerOperationContext(SchemaExtension):
             await asyncio.shield(operation.close())
 
 
-def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """The extensions of every operation, in the order they must run."""
-    # The depth and alias rules are built once: the validation cache is keyed by the
-    # rule classes, and each limiter instance would otherwise make new ones per request.
-    limit_rules = [
+def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The validation rules of the depth and alias limits, for one schema.
+
+    They are built once: the validation cache is keyed by the rule classes, and
+    each limiter instance would otherwise make new ones per request."""
+    return [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
+
+
+def build_extensions(
+    settings: Settings, rules: list[type[ASTValidationRule]]
+) -> list[Callable[[], SchemaExtension]]:
+    """The extensions of every operation, in the order they must run; ``rules`` are
+    the schema's :func:`limit_rules`."""
+    limits = operation_limits(settings)
     return [
         PerOperationContext,
         PresentErrors,
         lambda: BoundedParse(settings.max_tokens),
         SingleOperation,
-        lambda: AddValidationRules(limit_rules),
+        lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=512),
-        lambda: RequestLimits(
-            settings.max_page_size,
-            settings.max_node_ids,
-            settings.max_query_cost,
-            settings.default_page_size,
-        ),
+        lambda: RequestLimits(limits),
         IdentifyViewer,
     ]
+
+
+def operation_limits(settings: Settings) -> OperationLimits:
+    return OperationLimits(
+        settings.max_page_size,
+        settings.max_node_ids,
+        settings.max_query_cost,
+        settings.default_page_size,
+    )
 
 
 def _value(node: ValueNode, variables: dict[str, Any]) -> Any:

@@ -32,6 +32,9 @@ class Observation:
     loader_reads: int = 0
     # The replica the query read from (None: the primary).
     read_from: str | None = None
+    # Run as a prepared query (gql/api/core/prepared.py), not through Strawberry's
+    # extensions.
+    prepared: bool = False
 
     @property
     def read_path(self) -> str | None:
