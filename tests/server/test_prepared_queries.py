@@ -198,3 +198,46 @@ async def test_an_anonymous_query_is_refused_by_its_permission_as_before(api, ca
     assert bodies[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     records = [record for record in logged(caplog) if record.operation == "Personas"]
     assert [(r.prepared, r.graphql_errors) for r in records][-1] == (True, 1)
+
+
+async def test_the_cost_follows_the_page_size_variables_of_each_request(member):
+    query = """query Sized($n: Int, $id: ID!) {
+      node(id: $id) { id }
+      personas(first: $n) { edges { node { ...Named } } }
+    }
+    fragment Named on Persona { name conversations(last: $n) { totalCount } }"""
+    headers = {"Authorization": f"Bearer {member.token}"}
+
+    async def cost(n: int | None, id_: str = "nope") -> object:
+        body = {"query": query, "variables": {"n": n, "id": id_}, "extensions": {"cost": True}}
+        answer = (await member.http.post("/graphql", json=body, headers=headers)).json()
+        if "errors" in answer:
+            return answer["errors"][0]["extensions"]["code"]
+        return answer["extensions"]["cost"]["estimated"]
+
+    one, two, default = await cost(1), await cost(2), await cost(None)
+
+    assert one < two < default
+    assert await cost(1, "other") == one  # another id, the same sizes: the same cost
+    assert await cost(100_000) == "BAD_USER_INPUT"  # over the page cap, after smaller ones
+    assert await cost(2) == two
+
+
+def test_the_sizing_variables_are_found_through_fragments():
+    from graphql import parse
+
+    from gql.api.core.extensions import fragments_of
+    from gql.api.core.prepared import sizing_variables
+
+    document = parse(
+        """query($a: Int, $b: Int, $ids: [ID!]!, $other: String) {
+          nodes(ids: $ids) { id }
+          personas(first: $a, after: $other) { ...F }
+        }
+        fragment F on PersonaConnection {
+          edges { node { conversations(last: $b) { totalCount } } }
+        }"""
+    )
+    operation = document.definitions[0]
+
+    assert sizing_variables(operation, fragments_of(document)) == ("a", "b", "ids")

@@ -35,6 +35,8 @@ from graphql.utilities import value_from_ast_untyped
 
 PAGE_ARGUMENTS = ("first", "last")
 BATCH_ARGUMENTS = {"nodes": "ids"}
+# Every argument the estimate (and the limits on page sizes and batches) read.
+SIZING_ARGUMENTS = frozenset({*PAGE_ARGUMENTS, *BATCH_ARGUMENTS.values()})
 
 
 class CostEstimate:

@@ -48,7 +48,7 @@ from strawberry.types.graphql import OperationType
 
 from gql.api.core.compat import core_schema, provided_operation_name, use_instead_of_executing
 from gql.api.core.context import Context
-from gql.api.core.cost import CostEstimate
+from gql.api.core.cost import BATCH_ARGUMENTS, PAGE_ARGUMENTS, CostEstimate
 from gql.api.core.errors import BadUserInput, database_error, page_size_refused, with_code
 from gql.api.core.inputs import coerce_variables, input_refusal, locate_literal
 from gql.api.core.observation import current_observation, current_request_id
@@ -56,10 +56,9 @@ from gql.api.core.scalars import MAX_NESTING, InvalidScalar
 from gql.settings import Settings
 from persistence.errors import Unavailable
 
-PAGE_ARGUMENTS = ("first", "last")
 # The request header that asks for the cost estimate in the response's extensions.
 COST_HEADER = "Query-Cost"
-NODE_ID_ARGUMENTS = {"nodes": "ids"}
+NODE_ID_ARGUMENTS = BATCH_ARGUMENTS
 
 
 def is_unexpected(error: GraphQLError) -> bool:

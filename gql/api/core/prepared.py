@@ -35,29 +35,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from inspect import isawaitable
 from typing import Any
 
 import strawberry
 from cachetools import LRUCache
 from graphql import (
+    ArgumentNode,
     ASTValidationRule,
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
+    VariableNode,
     get_operation_ast,
     validate,
+    visit,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution import execute
+from graphql.language import Visitor
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from gql.api.core.compat import graphql_schema, optimized_is_awaitable
 from gql.api.core.context import Context
+from gql.api.core.cost import SIZING_ARGUMENTS
 from gql.api.core.errors import database_error
 from gql.api.core.extensions import (
     OperationLimits,
@@ -72,6 +77,8 @@ logger = logging.getLogger(__name__)
 
 # How many distinct (query, operation name) pairs are kept, prepared or refused.
 CACHE_SIZE = 512
+# How many costs one query keeps, by the values of its sizing variables.
+COSTS_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,12 @@ class PreparedQuery:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     name: str | None  # the operation's name, as the request's log line gives it
+    # The variables the limits read (page sizes and batches), and the cost of the
+    # operation per their values: most requests of a query differ in others only.
+    sizing: tuple[str, ...]
+    costs: LRUCache[tuple[Any, ...], int] = field(
+        default_factory=lambda: LRUCache(maxsize=COSTS_KEPT), compare=False
+    )
 
 
 class PreparedQueries:
@@ -140,7 +153,9 @@ class PreparedQueries:
         if validate(self.schema, document, self.rules):
             return None
         name = operation_name or (operation.name.value if operation.name else None)
-        return PreparedQuery(document, operation, fragments_of(document), name)
+        fragments = fragments_of(document)
+        sizing = sizing_variables(operation, fragments)
+        return PreparedQuery(document, operation, fragments, name, sizing)
 
     async def run(
         self,
@@ -159,11 +174,17 @@ class PreparedQueries:
         )
         if isinstance(coerced, list):
             return None
-        try:
-            cost = self.limits.cost(self.schema, prepared.operation, prepared.fragments, coerced)
-            self.limits.check_cost(cost)
-        except GraphQLError:
-            return None
+        sizes = tuple(_frozen(coerced.get(name)) for name in prepared.sizing)
+        cost = prepared.costs.get(sizes)
+        if cost is None:
+            try:
+                cost = self.limits.cost(
+                    self.schema, prepared.operation, prepared.fragments, coerced
+                )
+                self.limits.check_cost(cost)
+            except GraphQLError:
+                return None
+            prepared.costs[sizes] = cost
         data: dict[str, Any] | None = None
         errors: list[GraphQLError] | None
         context.uow.only_read()
@@ -233,6 +254,36 @@ class PreparedQueries:
         presenter = PresentErrors()
         presenter.execution_context = execution
         return presenter._process_errors(errors)
+
+
+def sizing_variables(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    """The variables in the arguments the limits and the cost estimate read (page
+    sizes and ``nodes(ids:)``), through the fragments the operation spreads."""
+    found: set[str] = set()
+
+    class Collect(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if node.name.value in SIZING_ARGUMENTS:
+                visit(node.value, Variables())
+
+    class Variables(Visitor):
+        def enter_variable(self, node: VariableNode, *_: Any) -> None:
+            found.add(node.name.value)
+
+    visit(operation, Collect())
+    for fragment in fragments.values():
+        visit(fragment, Collect())
+    return tuple(sorted(found))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return value
 
 
 def _wrapped(error: Exception) -> GraphQLError:
