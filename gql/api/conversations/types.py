@@ -13,8 +13,11 @@ from strawberry.scalars import JSON
 from gql.api.core.compiled import CountOf, Declared, NewestOf, PageOf, ToOne
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
+from gql.api.core.loaded import loaded
 from gql.api.core.nodes import RowNode
+from persistence.models import Customer as CustomerRow
 from persistence.models import MessageRole
+from persistence.models import Persona as PersonaRow
 from persistence.records import MessageRecord
 from persistence.repositories.conversations import (
     CONVERSATIONS_BY_ACTIVITY,
@@ -115,20 +118,22 @@ class Conversation(RowNode):
     updated_at: datetime
 
     @strawberry.field(description="The persona in this conversation (null once deleted).")
-    async def persona(
-        self, info: Info
+    @loaded("persona", key="persona_id")
+    def persona(
+        self, row: PersonaRow | None
     ) -> Annotated[Persona, strawberry.lazy("gql.api.personas.types")] | None:
         from gql.api.personas.types import Persona
 
-        return await Persona.load(info, self.persona_id)
+        return Persona.from_row(row) if row is not None else None
 
     @strawberry.field(description="The customer in this conversation.")
-    async def customer(
-        self, info: Info
+    @loaded("customer", key="customer_id")
+    def customer(
+        self, row: CustomerRow | None
     ) -> Annotated[Customer, strawberry.lazy("gql.api.customers.types")] | None:
         from gql.api.customers.types import Customer
 
-        return await Customer.load(info, self.customer_id)
+        return Customer.from_row(row) if row is not None else None
 
     @keyset_connection(
         Connection[Message],
@@ -142,12 +147,13 @@ class Conversation(RowNode):
         return Keyset.of_parent(self.pk, children, MESSAGE_ORDERINGS[order_by], Message.from_row)
 
     @strawberry.field(description="How many messages the conversation has.")
-    async def message_count(self, info: Info) -> int:
-        return int(await info.context.loaders.messages_of_conversation.counts.load(self.pk))
+    @loaded("messages_of_conversation.counts", key="pk")
+    def message_count(self, count: int) -> int:
+        return int(count)
 
     @strawberry.field(description="The newest message, if any.")
-    async def last_message(self, info: Info) -> Message | None:
-        row = await info.context.loaders.last_message_by_conversation.load(self.pk)
+    @loaded("last_message_by_conversation", key="pk")
+    def last_message(self, row: MessageRecord | None) -> Message | None:
         return Message.from_row(row) if row else None
 
     @keyset_connection(

@@ -4,10 +4,18 @@ module, with the versions it was written and tested against.
 ``pyproject.toml`` pins both with compatible-release ranges (``~=``). What is used:
 
 - graphql-core's ``ExecutionContext`` methods ``execute_fields``,
-  ``execute_field``, ``collect_subfields``, ``collect_and_execute_subfields``
-  and ``complete_leaf_value``, and its ``GroupedFieldSet``/``FieldDetailsList``
-  types: the plain-field execution path (gql/api/core/execution.py) overrides
-  the first two and calls the rest;
+  ``execute_field``, ``complete_list_value``, ``collect_subfields``,
+  ``collect_and_execute_subfields``, ``build_resolve_info``, ``complete_value``,
+  ``handle_field_error`` and ``complete_leaf_value``, its
+  ``GroupedFieldSet``/``FieldDetailsList`` types and its ``to_nodes``: the plain-field and
+  loaded-field execution paths (gql/api/core/execution.py) override the first
+  three and call the rest as graphql-core's own ``execute_field`` does;
+- the function behind a Strawberry resolver field (``base_resolver.wrapped_func``),
+  to find loaded fields (gql/api/core/loaded.py), and that such a field with no
+  arguments and no field extensions (permissions are one) does nothing but call
+  it (Concierge registers no Strawberry exception handlers, which would wrap it);
+- aiodataloader's cache (``DataLoader._cache``, keyed by ``get_cache_key``, unless
+  ``cache`` is off): a loaded field completes from a settled future found there;
 - graphql-core's ``Executor.build_per_event_executor`` (the copy of the
   executor each subscription event runs on), overridden to give each event
   its own context (gql/api/core/execution.py, gql/api/core/events.py);
@@ -49,9 +57,12 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from asyncio import Future
+from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
+from aiodataloader import DataLoader
 from graphql import (
     ExecutionResult,
     GraphQLField,
@@ -66,6 +77,7 @@ from graphql.execution.collect_fields import (
     GroupedFieldSet,
     collect_subfields,
 )
+from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
@@ -76,7 +88,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 from strawberry.types.field import StrawberryField
 
-TESTED = {"graphql-core": "3.3", "strawberry-graphql": "0.341"}
+TESTED = {"graphql-core": "3.3", "strawberry-graphql": "0.341", "aiodataloader": "0.4"}
 
 __all__ = [
     "ConnectionExtension",
@@ -89,13 +101,16 @@ __all__ = [
     "StrawberryField",
     "argument_values",
     "attribute_name",
+    "cached_future",
     "collect_subfields",
     "core_schema",
     "graphql_schema",
     "optimized_is_awaitable",
     "provided_operation_name",
     "raw_info",
+    "resolver_function",
     "strawberry_field",
+    "to_nodes",
     "type_origin",
     "use_instead_of_executing",
     "weakly_bound_helpers",
@@ -128,6 +143,26 @@ def attribute_name(field: GraphQLField) -> str | None:
     if field.args or definition.default_resolver is not getattr:
         return None
     return definition.python_name
+
+
+def resolver_function(field: GraphQLField) -> Callable[..., Any] | None:
+    """The function a Strawberry resolver field calls, if the field has no arguments
+    and no field extensions (nothing else runs around the call)."""
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+        return None
+    if field.args or definition.extensions:
+        return None
+    function = definition.base_resolver.wrapped_func
+    return function if callable(function) else None
+
+
+def cached_future(loader: DataLoader[Any, Any], key: Any) -> Future[Any] | None:
+    """The future a loader holds for ``key``, if it caches and has one."""
+    if not loader.cache:
+        return None
+    future: Future[Any] | None = loader._cache.get(loader.get_cache_key(key))
+    return future
 
 
 def provided_operation_name(context: ExecutionContext) -> str | None:

@@ -19,6 +19,16 @@ This context takes two short paths:
   read and coerced directly, and a plain non-null object's sub-fields are
   executed on it.
 
+Loaded fields (gql/api/core/loaded.py: a resolver that is one loader's answer
+for a key of its object, converted) take a third: a list whose items select
+them, directly or through plain object fields (an edge's node), first asks each
+loader for every item's key, so that each loader batches them in one call, and
+waits for those answers once; each item's field is then completed from the
+answer the loader holds, synchronously, with no task, no resolver call and no
+Strawberry ``Info``. An answer that failed fails the field exactly as the
+resolver would have, at its path; a field whose answer is not there (outside a
+list, say) calls its resolver.
+
 Anything unusual leaves the short path for graphql-core's full one, which then
 produces or reports it exactly as it always does: a null where the type does
 not allow it, a value the type refuses, an object of the wrong type, an
@@ -31,8 +41,9 @@ up past it in any case, already located where it was raised.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
@@ -56,11 +67,15 @@ from gql.api.core.compat import (
     Path,
     StrawberryExecutionContext,
     attribute_name,
+    cached_future,
+    resolver_function,
+    to_nodes,
     weakly_bound_helpers,
 )
 from gql.api.core.compiled import Compiled
 from gql.api.core.context import Context, Document
 from gql.api.core.events import event_context_of
+from gql.api.core.loaded import LoadedField, declaration_of
 from gql.api.core.observation import current_observation
 
 
@@ -128,6 +143,41 @@ def _shape(
     return None
 
 
+# Per object type name, per field name: its loaded fields (gql/api/core/loaded.py).
+LoadedFields = dict[str, dict[str, LoadedField]]
+_loaded_fields: WeakKeyDictionary[GraphQLSchema, LoadedFields] = WeakKeyDictionary()
+
+
+def loaded_fields(schema: GraphQLSchema) -> LoadedFields:
+    """The loaded fields of ``schema`` that nothing but their resolver runs for."""
+    found = _loaded_fields.get(schema)
+    if found is None:
+        found = _loaded_fields[schema] = {}
+        for type_name, graphql_type in schema.type_map.items():
+            if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
+                continue
+            for field_name, field in graphql_type.fields.items():
+                declaration = declaration_of(resolver_function(field))
+                if declaration is not None:
+                    found.setdefault(type_name, {})[field_name] = declaration
+    return found
+
+
+class Prime(NamedTuple):
+    """A loaded field selected on a list's items, or on objects reached from each
+    item through plain object fields (an edge's node)."""
+
+    through: tuple[str, ...]  # the attributes read from an item to the field's object
+    field: LoadedField
+
+
+class _NotLoaded:
+    """What a loaded field's short path gives when its loader has no settled answer."""
+
+
+NOT_LOADED = _NotLoaded()
+
+
 class PlainSelection(NamedTuple):
     """One field of a selection made only of plain fields, with its own selection."""
 
@@ -150,6 +200,7 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         middleware = self.middleware_manager
         hooked = bool(middleware and middleware.middlewares)
         self.plain_fields = {} if hooked else plain_fields(self.schema)
+        self.loaded_fields = {} if hooked else loaded_fields(self.schema)
         if isinstance(self.context_value, Context):
             # What compiled reads plan from (gql/api/core/compiled.py); field
             # middleware must see every field, so it turns them off.
@@ -159,6 +210,8 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         # of a list): its plain form, or None. The selection is kept beside its
         # entry so that its id cannot be reused while the entry exists.
         self._plain_selections: dict[int, tuple[GroupedFieldSet, list[PlainSelection] | None]] = {}
+        # Per list field (its items share it), the loaded fields to prime, kept alike.
+        self._primes: dict[int, tuple[FieldDetailsList, list[Prime]]] = {}
 
     def build_per_event_executor(self, payload: Any) -> Any:
         """Each subscription event executes with the context its payload was read
@@ -213,8 +266,9 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
+        field_name = field_details_list[0].node.name.value
         fields = self.plain_fields.get(parent_type.name)
-        plain = fields.get(field_details_list[0].node.name.value) if fields else None
+        plain = fields.get(field_name) if fields else None
         if plain is not None and not plain.is_list:
             try:
                 value = getattr(source, plain.attribute)
@@ -236,9 +290,172 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
                 return self.collect_and_execute_subfields(
                     plain.type, field_details_list, path, value, position_context
                 )
+        elif plain is None:
+            loaded = self.loaded_fields.get(parent_type.name)
+            declaration = loaded.get(field_name) if loaded else None
+            if declaration is not None:
+                completed = self._execute_loaded(
+                    declaration, parent_type, source, field_details_list, path, position_context
+                )
+                if completed is not NOT_LOADED:
+                    return completed
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _execute_loaded(
+        self,
+        field: LoadedField,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A loaded field completed from its loader's settled answer, as graphql-core's
+        ``execute_field`` completes its resolver's value (the same errors, located at
+        the same path); NOT_LOADED when the loader has no settled answer yet."""
+        field_def = parent_type.fields[field_details_list[0].node.name.value]
+        return_type = field_def.type
+        try:
+            key = field.key(source)
+            if key is None:
+                loaded = None
+            else:
+                loaders = getattr(self.context_value, "loaders", None)
+                if loaders is None:
+                    return NOT_LOADED
+                future = cached_future(field.loader(loaders), key)
+                if future is None or not future.done() or future.cancelled():
+                    return NOT_LOADED
+                loaded = future.result()  # the loader's error for this key, if it failed
+            value = field.value(source, loaded)
+            info = self.build_resolve_info(
+                field_def, to_nodes(field_details_list), parent_type, path
+            )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._completed_later(completed, return_type, field_details_list, path)
+        return completed
+
+    async def _completed_later(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list whose items select loaded fields first loads every item's keys, in
+        one batch per loader, then completes the items from the loaders' answers."""
+        complete = super().complete_list_value
+        arguments = (return_type, field_details_list, info, path, result, position_context)
+        if self.loaded_fields and isinstance(result, list | tuple):
+            primes = self._list_primes(return_type, field_details_list)
+            pending = self._prime(primes, result) if primes else None
+            if pending:
+                return self._complete_when_loaded(pending, complete, arguments)
+        return complete(*arguments)
+
+    async def _complete_when_loaded(
+        self,
+        pending: set[asyncio.Future[Any]],
+        complete: Callable[..., Any],
+        arguments: tuple[Any, ...],
+    ) -> Any:
+        await asyncio.wait(pending)
+        for future in pending:
+            if not future.cancelled():
+                # Seen here, so that a failure nothing completes (its item already
+                # failed) is not logged as never retrieved; the field reports it.
+                future.exception()
+        completed = complete(*arguments)
+        if self.is_awaitable(completed):
+            completed = await completed
+        return completed
+
+    def _list_primes(
+        self, return_type: GraphQLList[GraphQLOutputType], field_details_list: FieldDetailsList
+    ) -> list[Prime]:
+        entry = self._primes.get(id(field_details_list))
+        if entry is not None:
+            return entry[1]
+        item_type: Any = return_type.of_type
+        if isinstance(item_type, GraphQLNonNull):
+            item_type = item_type.of_type
+        primes: list[Prime] = []
+        if isinstance(item_type, GraphQLObjectType):
+            primes = self._find_primes(item_type, field_details_list, ())
+        self._primes[id(field_details_list)] = (field_details_list, primes)
+        return primes
+
+    def _find_primes(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        through: tuple[str, ...],
+    ) -> list[Prime]:
+        grouped, deferred, *_ = self.collect_subfields(object_type, field_details_list)
+        if deferred:
+            return []
+        loaded = self.loaded_fields.get(object_type.name, {})
+        plain = self.plain_fields.get(object_type.name, {})
+        primes: list[Prime] = []
+        for details in grouped.values():
+            name = details[0].node.name.value
+            if name in loaded:
+                primes.append(Prime(through, loaded[name]))
+                continue
+            field = plain.get(name)
+            if field is not None and not field.is_list:
+                below = field.type
+                if isinstance(below, GraphQLObjectType):
+                    primes.extend(self._find_primes(below, details, (*through, field.attribute)))
+        return primes
+
+    def _prime(self, primes: Sequence[Prime], items: Sequence[Any]) -> set[asyncio.Future[Any]]:
+        """Ask each prime's loader for every item's key; the answers not settled yet."""
+        loaders = getattr(self.context_value, "loaders", None)
+        pending: set[asyncio.Future[Any]] = set()
+        if loaders is None:
+            return pending
+        for through, field in primes:
+            loader = field.loader(loaders)
+            for item in items:
+                source = item
+                for attribute in through:
+                    source = getattr(source, attribute, None)
+                    if source is None:
+                        break
+                if source is None:
+                    continue
+                try:
+                    key = field.key(source)
+                    future = loader.load(key) if key is not None else None
+                except Exception:  # the field's own completion reports it
+                    continue
+                if future is not None and not future.done():
+                    pending.add(future)
+        return pending
 
     def _plain_selection(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
