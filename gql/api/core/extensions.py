@@ -33,9 +33,10 @@ from graphql import (
     VariableNode,
     get_operation_ast,
     parse,
+    visit,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.language import InlineFragmentNode
+from graphql.language import InlineFragmentNode, Visitor
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -167,7 +168,23 @@ def parse_bounded(query: str, max_tokens: int) -> DocumentNode:
         elif token.kind in _CLOSING:
             depth -= 1
         token = lexer.advance()
-    return parse(source, max_tokens=max_tokens)
+    document = parse(source, max_tokens=max_tokens)
+    _refuse_empty_selections(source, document)
+    return document
+
+
+def _refuse_empty_selections(source: Source, document: DocumentNode) -> None:
+    """The grammar wants one selection or more in braces (``{ }`` is no query);
+    graphql-core 3.3 parses an empty pair, which Strawberry's depth limiter then
+    fails on with an internal error."""
+
+    class Empty(Visitor):
+        def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> None:
+            if not node.selections:
+                start = node.loc.start if node.loc is not None else 0
+                raise GraphQLSyntaxError(source, start, "Expected a selection inside braces.")
+
+    visit(document, Empty())
 
 
 _OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
