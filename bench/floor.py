@@ -90,8 +90,10 @@ LEFT JOIN personas p ON p.id = c.persona_id
 LEFT JOIN customers cu ON cu.id = c.customer_id
 WHERE c.id = $1 AND c.owner_id = $2"""
 
+# The two messages APPEND_SQL writes are counted as Concierge counts them.
 TOUCH_SQL = """
-UPDATE conversations SET last_message_at = $2, updated_at = $2
+UPDATE conversations
+SET last_message_at = $2, updated_at = $2, message_count = message_count + 2
 WHERE id = $1 AND owner_id = $3 RETURNING id"""
 
 APPEND_SQL = """

@@ -37,6 +37,9 @@ class Conversation(Entity):
     provider_type: Mapped[str | None] = mapped_column(String(50))
     provider_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_message_at: Mapped[datetime | None]
+    # How many messages it has, kept by every writer of messages in the same
+    # transaction (MessageRepository): the inbox reads it instead of counting.
+    message_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class Message(Entity):
