@@ -1,5 +1,6 @@
 """A conversation's message_count is exact after every write of messages: posts,
-posts that roll back, purges, concurrent posts and deletions, and the demo data."""
+posts that roll back, purges, concurrent posts and deletions, and the demo data;
+compiled reads answer counts of messages from it."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from gql.settings import Settings
-from persistence import migrations
+from persistence import migrations, reads
 from persistence.demo import seed_demo
 from persistence.engine import create_engine, create_session_factory
 from persistence.models import Conversation, Message, MessageRole, OwnerSettings, utcnow
+from persistence.repositories.messages import MESSAGES_OLDEST_FIRST
 from persistence.services.conversations import NewMessage, post_messages
 from persistence.services.lifecycle import expiring_messages, purge_messages
 from tests.conftest import Database, _create_postgres_database, _drop_postgres_database
@@ -163,4 +165,24 @@ async def test_concurrent_writers_of_one_conversation_lose_no_count(postgres):
     halves = [[m.id for m in early[:3]], [m.id for m in early[3:]]]
     await asyncio.gather(*(post(n) for n in range(posters)), *(delete(h) for h in halves))
 
-    assert await counts(db) == {conversation.id: (6 + 3 * posters - 6, 3 * posters)}
+    assert (await counts(db))[conversation.id] == (6 + 3 * posters - 6, 3 * posters)
+
+
+async def test_compiled_counts_and_totals_of_messages_read_the_stored_count(postgres):
+    db = postgres
+    conversation = await a_conversation(db)
+    async with db.engine.begin() as connection:  # a count no message backs: read, not counted
+        await connection.execute(
+            update(Conversation).where(Conversation.id == conversation.id).values(message_count=7)
+        )
+    total = reads.ConnectionShape(
+        reads.PageShape(MESSAGES_OLDEST_FIRST.name, size=1), (reads.TotalCount("total"),)
+    )
+    shape = reads.Shape(
+        (reads.Count("count", "messages"), reads.Many("messages", "messages", total))
+    )
+
+    async with db.uow() as uow:
+        (answer,) = await uow.reads.rows("conversation", shape, [conversation.id])
+
+    assert answer == '{"count":7,"messages":{"total":7}}'
