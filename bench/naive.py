@@ -317,6 +317,8 @@ class Mutation:
                 request.session.add(row)
                 await request.session.flush()  # one INSERT per message
             conversation.last_message_at = rows[-1].created_at
+            # Added in SQL, as every writer of messages keeps the count.
+            conversation.message_count = models.Conversation.message_count + len(rows)
             await request.session.commit()
         return PostMessagesPayload(messages=[Message.of(row) for row in rows], errors=[])
 

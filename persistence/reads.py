@@ -220,12 +220,18 @@ class PageValues:
 
 @dataclass(frozen=True)
 class Relation:
-    """From a row of one entity to rows of another: ``child.key == parent.source``."""
+    """From a row of one entity to rows of another: ``child.key == parent.source``.
+
+    ``counted`` names the parent's column that keeps how many children it has
+    (its writers keep it exact): counts and a page's total read it instead of
+    counting the children.
+    """
 
     entity: str
     key: str  # column of the child
     source: str  # column of the parent
     orderings: Mapping[str, Ordering[Any]] | None = None  # for pages and the newest
+    counted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -284,7 +290,9 @@ def _entities() -> dict[str, EntityReads]:
             {
                 "persona": Relation("persona", "id", "persona_id"),
                 "customer": Relation("customer", "id", "customer_id"),
-                "messages": Relation("message", "conversation_id", "id", of_messages),
+                "messages": Relation(
+                    "message", "conversation_id", "id", of_messages, counted="message_count"
+                ),
             },
         ),
         # A message is visible when its conversation is (see MessageRepository).
@@ -530,6 +538,8 @@ class _Builder:
         if isinstance(part, Constant):
             return f'"{part.value}"'
         relation = ENTITIES[entity].relations[part.relation]
+        if isinstance(part, Count) and relation.counted is not None:
+            return cast(table.c[relation.counted], Text)
         child, where = self.related(entity, table, relation)
         if isinstance(part, One):
             row = select(self.shape(relation.entity, child, part.shape)).where(*where)
@@ -559,6 +569,7 @@ class _Builder:
             _int(page.size),
             fingerprint,
             correlate=table,
+            total=table.c[relation.counted] if relation.counted is not None else None,
         )
 
     # -- connections -----------------------------------------------------------------
@@ -573,8 +584,10 @@ class _Builder:
         limit: ColumnElement[int],
         fingerprint: ColumnElement[str],
         correlate: FromClause | None = None,
+        total: ColumnElement[int] | None = None,
     ) -> ColumnElement[str]:
-        """A page of ``table``'s rows matching ``where``, as a connection object."""
+        """A page of ``table``'s rows matching ``where``, as a connection object;
+        its total is ``total`` where the rows' parent keeps it, else counted."""
         page = connection.page
         adapted = _adapted(ordering, table)
         conditions = list(where)
@@ -608,10 +621,12 @@ class _Builder:
             if isinstance(part, Constant):
                 members.append((part.name, f'"{part.value}"'))
             elif isinstance(part, TotalCount):
-                total = select(func.count()).select_from(table).where(*where)
-                if correlate is not None:
-                    total = total.correlate(correlate)
-                members.append((part.name, cast(total.scalar_subquery(), Text)))
+                if total is None:
+                    counted = select(func.count()).select_from(table).where(*where)
+                    if correlate is not None:
+                        counted = counted.correlate(correlate)
+                    total = counted.scalar_subquery()
+                members.append((part.name, cast(total, Text)))
             elif isinstance(part, Edges):
                 edge: list[tuple[str, ColumnElement[str] | str]] = []
                 for name, what in part.parts:
@@ -638,10 +653,13 @@ class _Builder:
                         end = _first(cursor, order, shown)
                         info.append((name, _or_null(_quoted(end))))
                 members.append((part.name, _object(info)))
-        if not any(isinstance(part, Edges | PageInfo) for part in connection.parts):
-            # Only counts and constants: no rows to aggregate (and exactly one answer).
-            return select(_object(members)).scalar_subquery()
-        return select(_object(members)).select_from(numbered).scalar_subquery()
+        answer = select(_object(members))
+        if any(isinstance(part, Edges | PageInfo) for part in connection.parts):
+            answer = answer.select_from(numbered)
+        # else only counts and constants: no rows to aggregate (and exactly one answer).
+        if correlate is not None:
+            answer = answer.correlate(correlate)  # a total the parent keeps is the parent's
+        return answer.scalar_subquery()
 
 
 def _boolean(value: bool) -> str:
@@ -669,7 +687,10 @@ def _shape_columns(entity: str, shape: Shape) -> set[str]:
         if isinstance(part, Value):
             names.add(part.column)
         elif isinstance(part, One | Count | Latest | Many):
-            names.add(ENTITIES[entity].relations[part.relation].source)
+            relation = ENTITIES[entity].relations[part.relation]
+            names.add(relation.source)
+            if isinstance(part, Count | Many) and relation.counted is not None:
+                names.add(relation.counted)
     return names
 
 

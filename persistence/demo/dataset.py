@@ -263,6 +263,7 @@ class DemoDataset:
                     provider_type="openai",
                     provider_config={"channel": customer["channel"].value},
                     last_message_at=last_at,
+                    message_count=length,  # the messages of _messages_rows: one per gap
                 )
                 row["updated_at"] = last_at
                 self._conversations.append(row | {"_gaps": gaps, "_name": customer["first_name"]})

@@ -23,6 +23,14 @@ class Conversation(Entity):
             text("coalesce(last_message_at, created_at)"),
             "id",
         ),
+        # A persona's conversations in that order (each persona's page of a deep read).
+        Index(
+            "ix_conversations_owner_id_persona_id_activity",
+            "owner_id",
+            "persona_id",
+            text("coalesce(last_message_at, created_at)"),
+            "id",
+        ),
         *owned_reference("conversations", "persona_id", "personas", on_delete="SET NULL"),
         *owned_reference("conversations", "customer_id", "customers", on_delete="CASCADE"),
         # What memories and state reference (see models.base.owned_reference); an index
@@ -37,6 +45,9 @@ class Conversation(Entity):
     provider_type: Mapped[str | None] = mapped_column(String(50))
     provider_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_message_at: Mapped[datetime | None]
+    # How many messages it has, kept by every writer of messages in the same
+    # transaction (MessageRepository): the inbox reads it instead of counting.
+    message_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class Message(Entity):

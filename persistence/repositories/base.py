@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -104,10 +104,13 @@ class SessionGate:
                 return rows
             return list((await connection.execute(statement, parameters)).all())
 
-    async def execute(self, statement: Any) -> None:
-        """Run a statement that returns no rows (a bulk UPDATE or DELETE)."""
+    async def execute(
+        self, statement: Any, parameters: Sequence[Mapping[str, Any]] | None = None
+    ) -> None:
+        """Run a statement that returns no rows (a bulk UPDATE or DELETE); with
+        ``parameters``, once per set of them (one executemany)."""
         async with self._exclusive():
-            await self.session.execute(statement)
+            await self.session.execute(statement, parameters)
 
     async def scalar(self, statement: Any) -> Any:
         async with self._exclusive():

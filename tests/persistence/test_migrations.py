@@ -7,17 +7,19 @@ import uuid
 import warnings
 from datetime import UTC, datetime
 from pprint import pformat
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import String, Uuid, column, insert, inspect, table, text
 from sqlalchemy.engine import Connection
 
 from persistence import migrations
 from persistence.engine import create_session_factory
 from persistence.errors import Overlap
 from persistence.models import Base, Memory, Message, MessageRole, for_dialect
+from persistence.models.base import JSONDocument, UTCDateTime
 from persistence.scope import Scope
 from persistence.unit_of_work import UnitOfWork
 from tests.factories import (
@@ -30,6 +32,32 @@ from tests.factories import (
 )
 
 APP_TABLES = {table.name for table in Base.metadata.sorted_tables}
+
+
+def _stamps() -> tuple[Any, ...]:
+    return column("created_at", UTCDateTime()), column("updated_at", UTCDateTime())
+
+
+# Conversations and messages by the columns they have had since 0001: the models'
+# own inserts write the columns of the head revision, which older ones lack.
+EARLY_CONVERSATIONS = table(
+    "conversations",
+    column("id", Uuid()),
+    column("owner_id", Uuid()),
+    column("title", String()),
+    column("provider_config", JSONDocument),
+    *_stamps(),
+)
+EARLY_MESSAGES = table(
+    "messages",
+    column("id", Uuid()),
+    column("conversation_id", Uuid()),
+    column("role", String()),
+    column("content", String()),
+    column("extra_data", JSONDocument),
+    *_stamps(),
+)
+EARLY = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 async def tables(engine) -> set[str]:
@@ -223,15 +251,20 @@ async def test_0007_deletes_memories_in_another_owners_conversation_and_downgrad
     await migrations.upgrade(fresh_database_url, "0006")
     async with UnitOfWork(create_session_factory(fresh_engine), Scope.admin(), writes=True) as uow:
         alice, bob = await make_user(uow), await make_user(uow)
-        hers = await make_conversation(uow, alice)
         await uow.commit()
-    now = datetime(2030, 1, 1, tzinfo=UTC)
-    kept, stray = uuid.uuid4(), uuid.uuid4()
+    now = EARLY
+    hers, kept, stray = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     async with fresh_engine.begin() as connection:
+        await connection.execute(
+            insert(EARLY_CONVERSATIONS).values(
+                id=hers, owner_id=alice.id, title="hers", provider_config={},
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
         for id_, owner in ((kept, alice.id), (stray, bob.id)):  # bob's memory in her conversation
             await connection.execute(
                 insert(Memory.__table__).values(
-                    id=id_, owner_id=owner, conversation_id=hers.id, content="m",
+                    id=id_, owner_id=owner, conversation_id=hers, content="m",
                     memory_type="fact", importance=0.5, dimensions=1, embedding=[0.5],
                     metadata={}, access_count=0, created_at=now, updated_at=now,
                 )
@@ -250,3 +283,57 @@ async def test_0007_deletes_memories_in_another_owners_conversation_and_downgrad
     assert await schema_drift(fresh_engine) == []
     async with fresh_engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM memories"))).scalar() == 1
+
+
+async def stored_counts(engine) -> dict[uuid.UUID, tuple[int, int]]:
+    """Each conversation's (message_count, messages it has)."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT id, message_count, (SELECT count(*) FROM messages "
+                "WHERE messages.conversation_id = conversations.id) FROM conversations"
+            )
+        )
+        return {uuid.UUID(str(id_)): (stored, counted) for id_, stored, counted in rows}
+
+
+async def test_0008_counts_the_messages_already_there_and_downgrades_cleanly(
+    db, fresh_database_url, fresh_engine
+):
+    await migrations.upgrade(fresh_database_url, "0007")
+    async with UnitOfWork(create_session_factory(fresh_engine), Scope.admin(), writes=True) as uow:
+        owner = await make_user(uow)
+        await uow.commit()
+    sizes = {uuid.uuid4(): size for size in (0, 1, 3)}
+    async with fresh_engine.begin() as connection:
+        for conversation_id, size in sizes.items():
+            await connection.execute(
+                insert(EARLY_CONVERSATIONS).values(
+                    id=conversation_id, owner_id=owner.id, title="t", provider_config={},
+                    created_at=EARLY, updated_at=EARLY,
+                )
+            )  # fmt: skip
+            for _ in range(size):
+                await connection.execute(
+                    insert(EARLY_MESSAGES).values(
+                        id=uuid.uuid4(), conversation_id=conversation_id, role="user",
+                        content="m", extra_data={}, created_at=EARLY, updated_at=EARLY,
+                    )
+                )  # fmt: skip
+
+    await migrations.upgrade(fresh_database_url, "0008")
+
+    expected = {conversation_id: (size, size) for conversation_id, size in sizes.items()}
+    assert await stored_counts(fresh_engine) == expected
+
+    await migrations.downgrade(fresh_database_url, "0007")
+    async with fresh_engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: {column["name"] for column in inspect(c).get_columns("conversations")}
+        )
+    assert "message_count" not in columns
+
+    await migrations.upgrade(fresh_database_url)
+
+    assert await stored_counts(fresh_engine) == expected
+    assert await schema_drift(fresh_engine) == []

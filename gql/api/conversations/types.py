@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from gql.api.core.compiled import CountOf, Declared, NewestOf, PageOf, ToOne
+from gql.api.core.compiled import Declared, NewestOf, PageOf, ToOne
 from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.loaded import loaded
@@ -102,7 +102,6 @@ class Conversation(RowNode):
         "persona": ToOne(),
         "customer": ToOne(),
         "messages": PageOf(MESSAGE_ORDERINGS),
-        "message_count": CountOf("messages"),
         "last_message": NewestOf("messages"),
     }
 
@@ -144,12 +143,13 @@ class Conversation(RowNode):
         self, info: Info, order_by: MessageOrder = MessageOrder.CREATED_AT_ASC
     ) -> Keyset[MessageRecord]:
         children = info.context.loaders.messages_of_conversation
-        return Keyset.of_parent(self.pk, children, MESSAGE_ORDERINGS[order_by], Message.from_row)
+        ordering = MESSAGE_ORDERINGS[order_by]
+        return Keyset.of_parent(
+            self.pk, children, ordering, Message.from_row, total=self.message_count
+        )
 
-    @strawberry.field(description="How many messages the conversation has.")
-    @loaded("messages_of_conversation.counts", key="pk")
-    def message_count(self, count: int) -> int:
-        return int(count)
+    # The row's own column, kept by the writers of messages: no statement to read it.
+    message_count: int = strawberry.field(description="How many messages the conversation has.")
 
     @strawberry.field(description="The newest message, if any.")
     @loaded("last_message_by_conversation", key="pk")

@@ -68,12 +68,18 @@ class Keyset(Iterable[Row]):
         children: Children,
         ordering: Ordering[Row],
         node: Callable[[Row], Any],
+        *,
+        total: int | None = None,
     ) -> Keyset[Row]:
         """One parent's children through batching loaders: one statement per level
         whatever the number of parents. The parent is part of the list's identity:
-        another parent's cursor must not resume this one from a foreign position."""
+        another parent's cursor must not resume this one from a foreign position.
+        ``total`` is how many children the parent row says it has, where it keeps
+        that count (then nothing counts them)."""
 
         async def count() -> int:
+            if total is not None:
+                return total
             return int(await children.counts.load(parent_id))
 
         return cls(

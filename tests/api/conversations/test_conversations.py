@@ -162,6 +162,39 @@ async def test_post_messages_appends_them_in_order_and_moves_last_message_at(ope
     assert payload["conversation"]["lastMessage"] == {"content": "Book me in"}
 
 
+async def test_a_conversation_counts_every_post_wherever_it_is_read(operator, seed):
+    async with seed() as uow:
+        persona = await make_persona(uow, operator.user)
+        conversation = await make_conversation(uow, operator.user, persona)
+        await make_conversation(uow, operator.user, persona)
+
+    async def post(*contents: str) -> int:
+        messages = [message(content) for content in contents]
+        variables = {"conversationId": global_id("Conversation", conversation.id)}
+        data = await operator.api.data(POST, {"input": variables | {"messages": messages}})
+        return data["postMessages"]["conversation"]["messageCount"]
+
+    posted = [await post("one"), await post("two", "three")]
+    listed = await operator.api.data(
+        """{ personas(first: 5) { edges { node { conversations(first: 5) { edges { node {
+               messageCount messages(first: 1) { totalCount } } } } } } }
+             conversations(first: 5) { edges { node {
+               messageCount messages(last: 1) { totalCount edges { node { content } } } } } } }"""
+    )
+
+    assert posted == [1, 3]
+    (of_persona,) = listed["personas"]["edges"]
+    assert [edge["node"] for edge in of_persona["node"]["conversations"]["edges"]] == [
+        {"messageCount": 3, "messages": {"totalCount": 3}},
+        {"messageCount": 0, "messages": {"totalCount": 0}},
+    ]
+    newest = {"totalCount": 3, "edges": [{"node": {"content": "three"}}]}
+    assert [edge["node"] for edge in listed["conversations"]["edges"]] == [
+        {"messageCount": 3, "messages": newest},
+        {"messageCount": 0, "messages": {"totalCount": 0, "edges": []}},
+    ]
+
+
 @pytest.mark.parametrize(
     ("messages", "field"),
     [

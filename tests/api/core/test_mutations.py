@@ -40,11 +40,11 @@ def failing_statement(engine: Any, verb: str, table: str) -> Iterator[list[str]]
         event.remove(engine.sync_engine, "before_cursor_execute", rewrite)
 
 
-async def stored_state(db, conversation_id) -> tuple[int, Any]:
+async def stored_state(db, conversation_id) -> tuple[int, int, Any]:
     async with db.uow() as uow:
         (count,) = await uow.messages.counts_by_conversation([conversation_id])
         conversation = await uow.conversations.get(conversation_id)
-    return count, conversation.last_message_at
+    return count, conversation.message_count, conversation.last_message_at
 
 
 async def test_a_later_invalid_message_stops_the_whole_post(operator, seed, db):
@@ -79,7 +79,7 @@ async def test_a_database_error_halfway_through_a_post_rolls_every_write_back(op
         await post_messages(uow, conversation, "earlier")
     before = await stored_state(db, conversation.id)
 
-    with failing_statement(db.engine, "INSERT INTO", "messages") as ran:
+    with failing_statement(db.engine, "UPDATE", "conversations") as ran:
         body = await operator.api.query(
             POST,
             {
@@ -93,11 +93,11 @@ async def test_a_database_error_halfway_through_a_post_rolls_every_write_back(op
             },
         )
 
-    # The conversation's last_message_at was already written when the insert failed.
-    assert any(s.lstrip().startswith("UPDATE conversations") for s in ran), ran
+    # The messages were already written when the conversation's update failed.
+    assert any(s.lstrip().startswith("INSERT INTO messages") for s in ran), ran
     assert body["data"] is None
     assert [error["message"] for error in body["errors"]] == ["Unexpected error."]
-    assert await stored_state(db, conversation.id) == before
+    assert await stored_state(db, conversation.id) == before == (1, 1, before[2])
 
 
 async def test_a_database_error_in_a_persona_update_leaves_it_unchanged(operator, seed, db):
