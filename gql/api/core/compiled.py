@@ -403,11 +403,12 @@ def _variables_below(raw: GraphQLResolveInfo[Any]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _frozen(value: Any) -> Any:
+def frozen(value: Any) -> Any:
+    """A variable's value as a key: dicts and lists as tuples."""
     if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+        return tuple(frozen(item) for item in value)
     return value
 
 
@@ -452,7 +453,7 @@ class ReadCompiler:
         if document is None:
             return None
         coerced = document.variable_values.coerced
-        values = tuple(_frozen(coerced.get(name)) for name in entry.variables)
+        values = tuple(frozen(coerced.get(name)) for name in entry.variables)
         if values in entry.plans:
             return entry.plans[values]
         settings = info.context.settings

@@ -61,6 +61,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from gql.api.core.compat import graphql_schema, optimized_is_awaitable
+from gql.api.core.compiled import frozen
 from gql.api.core.context import Context
 from gql.api.core.cost import SIZING_ARGUMENTS
 from gql.api.core.errors import database_error
@@ -177,7 +178,7 @@ class PreparedQueries:
         )
         if isinstance(coerced, list):
             return None
-        sizes = tuple(_frozen(coerced.get(name)) for name in prepared.sizing)
+        sizes = tuple(frozen(coerced.get(name)) for name in prepared.sizing)
         cost = prepared.costs.get(sizes)
         if cost is None:
             try:
@@ -279,14 +280,6 @@ def sizing_variables(
     for fragment in fragments.values():
         visit(fragment, Collect())
     return tuple(sorted(found))
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
-    return value
 
 
 def _wrapped(error: Exception) -> GraphQLError:
