@@ -100,6 +100,8 @@ def _route(scope: Scope) -> str:
 def _log(
     scope: Scope, status: int, duration_ms: float, queries: QueryStats, observation: Observation
 ) -> None:
+    if not request_logger.isEnabledFor(logging.INFO):
+        return  # nothing is built for a line nobody reads
     fields = {
         "request_id": current_request_id(),
         "method": scope["method"],
