@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from uuid import UUID
 
@@ -146,11 +146,31 @@ class Many:
 Part = Value | GlobalId | Constant | One | Count | Latest | Many
 
 
+class HashedOnce:
+    """A plan hashes its parts once, when it is made.
+
+    Plans are dictionary keys on every request (the loaders' keys, the cache of
+    statements) and nest (a shape holds shapes and connections); left to the
+    dataclass, each lookup hashed the whole tree again, enums included.
+    """
+
+    _hash: int
+
+    def __post_init__(self) -> None:
+        values = tuple(getattr(self, field.name) for field in fields(self))  # type: ignore[arg-type]
+        object.__setattr__(self, "_hash", hash(values))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
 @dataclass(frozen=True)
-class Shape:
+class Shape(HashedOnce):
     """One row as a JSON object: its parts, in the answer's order."""
 
     parts: tuple[Part, ...]
+
+    __hash__ = HashedOnce.__hash__
 
 
 class PageInfoPart(enum.Enum):
@@ -196,9 +216,11 @@ class PageShape:
 
 
 @dataclass(frozen=True)
-class ConnectionShape:
+class ConnectionShape(HashedOnce):
     page: PageShape
     parts: tuple[Edges | PageInfo | TotalCount | Constant, ...]
+
+    __hash__ = HashedOnce.__hash__
 
 
 @dataclass(frozen=True)
