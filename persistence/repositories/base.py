@@ -37,6 +37,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import LateralFromClause, Subquery, TableValuedAlias
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import iterate
 
 from persistence import driver
@@ -446,20 +447,20 @@ class Repository(Generic[M]):
     ) -> list[Page[Any]]:
         """:meth:`_pages_by_parent` as records, from a statement built once per
         shape: the parents are one bound array (``unnest`` of it on PostgreSQL), the
-        page size and cursors bound values."""
+        page size and cursors bound values. The rows come in order, parent by parent."""
         if not parent_ids:
             return []
         record = self._record()
-        lateral = self._gate.dialect == "postgresql"
 
         def build() -> Select[Any]:
+            lateral = self._gate.dialect == "postgresql"
             cursors = _cursor_conditions(ordering, request)
             order = ordering.order_by(reverse=request.from_end)
             columns = record_columns(record)
             if lateral:
                 parents = (
                     func.unnest(bindparam(_PARENTS, type_=ARRAY(Uuid())))
-                    .table_valued("parent_id")
+                    .table_valued("parent_id", with_ordinality="position")
                     .render_derived(name="parents")
                 )
                 page = (
@@ -468,10 +469,13 @@ class Repository(Generic[M]):
                     .limit(_LIMIT)
                     .lateral("page")
                 )
+                # Each parent's rows in their order, sorted by the server rather than here.
+                in_page = ClauseAdapter(page)
                 return (
                     select(*(page.c[name] for name in columns))
                     .select_from(parents)
                     .join(page, true())
+                    .order_by(parents.c.position, *(in_page.traverse(o) for o in order))
                 )
             position = func.row_number().over(partition_by=parent, order_by=order)
             numbered = (
@@ -491,7 +495,7 @@ class Repository(Generic[M]):
         values[_PARENTS] = list(dict.fromkeys(parent_ids))
         values[_LIMIT.key] = request.limit + 1
         rows = await self._gate.bound_records(statement, self._bound(values), record)
-        return _grouped_pages(rows, parent.key, parent_ids, ordering, request, sort=lateral)
+        return _grouped_pages(rows, parent.key, parent_ids, ordering, request, sort=False)
 
     def _among(self, column: Any, ids: Sequence[UUID]) -> ColumnElement[bool]:
         """``column`` is one of ``ids``. On PostgreSQL one bound array, so the SQL is
