@@ -126,7 +126,8 @@ class SessionGate:
             rows = await driver.fetch(connection, statement, parameters, processed=True)
             if rows is None:
                 rows = list((await connection.execute(statement, parameters)).all())
-            return [record(*row) for row in rows]
+            make = record._make  # type: ignore[attr-defined]  # a NamedTuple (persistence/records.py)
+            return [make(row) for row in rows]
 
     async def execute(self, statement: Any) -> None:
         """Run a statement that returns no rows (a bulk UPDATE or DELETE)."""
