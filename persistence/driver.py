@@ -13,12 +13,15 @@ What SQLAlchemy's pipeline does around a statement is kept: the engine's
 ``before_cursor_execute`` and ``after_cursor_execute`` listeners see it (the
 statement counts and timings of persistence/instrumentation.py, tracing, the
 tests' statement logs), bound values go through their types' bind processors,
-and an asyncpg error becomes the ``DBAPIError`` SQLAlchemy would have raised,
+rows read as values (``processed``) go through their columns' result processors
+as SQLAlchemy's result would (an enum's text becomes its member), and an asyncpg
+error becomes the ``DBAPIError`` SQLAlchemy would have raised,
 through SQLAlchemy's own handling (``handle_error`` listeners, invalidating a
 connection that was lost).
 
 This leans on SQLAlchemy internals (2.1, as pinned in pyproject.toml):
-``SQLCompiler._bind_processors`` and ``positiontup``, ``Connection.dispatch``
+``SQLCompiler._bind_processors``, ``positiontup`` and ``_result_columns``,
+``TypeEngine._cached_result_processor``, ``Connection.dispatch``
 and ``Connection._handle_dbapi_exception``, and the asyncpg adapter's
 ``_handle_exception``. Anything else (another driver, a statement with
 expanding parameters) returns ``None`` and the caller executes as usual.
@@ -39,13 +42,20 @@ from sqlalchemy.util import greenlet_spawn
 class _Prepared:
     """A statement's SQL for asyncpg, its parameters in order and their processors."""
 
-    __slots__ = ("_compiled", "_names", "_processors", "sql")
+    __slots__ = ("_compiled", "_names", "_processors", "_results", "sql")
 
     def __init__(self, compiled: Any) -> None:
         self._compiled = compiled
         self.sql: str = compiled.string
         self._names: Sequence[str] = tuple(compiled.positiontup or ())
         self._processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors
+        # (position, processor) of the result columns that have one; asyncpg passes
+        # no column type SQLAlchemy's processors would look at.
+        self._results: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (position, processor)
+            for position, column in enumerate(compiled._result_columns)
+            if (processor := column[3]._cached_result_processor(compiled.dialect, None)) is not None
+        )
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         values = self._compiled.construct_params(parameters)
@@ -56,6 +66,21 @@ class _Prepared:
             processor = processors.get(name)
             arguments.append(value if processor is None or value is None else processor(value))
         return arguments
+
+    def values(self, rows: list[Any]) -> list[Any]:
+        """Each row's values as SQLAlchemy's result would give them."""
+        results = self._results
+        if not results:
+            return rows
+        found = []
+        for row in rows:
+            values = list(row)
+            for position, processor in results:
+                value = values[position]
+                if value is not None:
+                    values[position] = processor(value)
+            found.append(values)
+        return found
 
 
 class _Context:
@@ -83,11 +108,17 @@ def _prepare(statement: ClauseElement, dialect: Dialect) -> _Prepared | None:
 
 
 async def fetch(
-    connection: AsyncConnection, statement: ClauseElement, parameters: Mapping[str, Any]
+    connection: AsyncConnection,
+    statement: ClauseElement,
+    parameters: Mapping[str, Any],
+    *,
+    processed: bool = False,
 ) -> list[Any] | None:
     """The rows of ``statement`` with ``parameters`` bound, read by asyncpg on
     ``connection``; ``None`` when this driver or statement must go through
-    SQLAlchemy's execution instead. Raises SQLAlchemy's ``DBAPIError`` on failure."""
+    SQLAlchemy's execution instead. ``processed``: each row's values through their
+    columns' result processors (else asyncpg's records as they come). Raises
+    SQLAlchemy's ``DBAPIError`` on failure."""
     prepared = _prepare(statement, connection.dialect)
     if prepared is None:
         return None
@@ -112,7 +143,7 @@ async def fetch(
         raise
     if listening:
         sync.dispatch.after_cursor_execute(sync, None, sql, arguments, context, False)
-    return rows
+    return prepared.values(rows) if processed else rows
 
 
 def _handle(sync: Any, error: Exception, sql: str, arguments: list[Any]) -> None:

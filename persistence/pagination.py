@@ -3,6 +3,7 @@ requests expressed as key values, and the pages that come back."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -158,10 +159,13 @@ class Page(Generic[Row]):
 def ordering_by(name: str, *attributes: Any, descending: bool = False) -> Ordering[Any]:
     """An ordering over plain mapped attributes, e.g. ``(Message.created_at, Message.id)``."""
     names = tuple(attribute.key for attribute in attributes)
+    # attrgetter reads them all in one C call; of one name it gives the value itself.
+    read: Callable[[Any], Any] = operator.attrgetter(*names)
+    key: Callable[[Any], Key] = read if len(names) > 1 else lambda row: (read(row),)
     return Ordering(
         name=name,
         columns=tuple(attributes),
-        key=lambda row: tuple(getattr(row, attr) for attr in names),
+        key=key,
         types=tuple(attribute.type.python_type for attribute in attributes),
         descending=descending,
     )

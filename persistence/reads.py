@@ -74,7 +74,7 @@ from persistence.models import (
 )
 from persistence.pagination import Key, Ordering, PageRequest
 from persistence.repositories.base import Filter, SessionGate
-from persistence.scope import Scope
+from persistence.scope import Scope, ScopeKind
 
 # -- the plan -----------------------------------------------------------------
 
@@ -349,24 +349,6 @@ def entity_of(model: type[Entity]) -> str:
 
 
 # -- SQL ----------------------------------------------------------------------------
-
-
-class ScopeKind(enum.Enum):
-    ADMIN = "admin"
-    OWNER = "owner"
-    NOBODY = "nobody"
-
-    @classmethod
-    def of(cls, scope: Scope) -> ScopeKind:
-        if scope.is_admin:
-            return cls.ADMIN
-        return cls.OWNER if scope.owner_id is not None else cls.NOBODY
-
-    def scope(self) -> Scope:
-        """A scope of this kind; the owner itself is bound at execution."""
-        if self is ScopeKind.ADMIN:
-            return Scope.admin()
-        return Scope.owner(UUID(int=0)) if self is ScopeKind.OWNER else Scope.nobody()
 
 
 _OWNER = bindparam("owner", type_=Uuid())

@@ -3,6 +3,7 @@ repository query applies."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -43,3 +44,24 @@ class Scope:
     def may_act_for(self, owner_id: UUID) -> bool:
         """The same rule for one known owner, before anything is written."""
         return self.is_admin or (self.owner_id is not None and self.owner_id == owner_id)
+
+
+class ScopeKind(enum.Enum):
+    """What a statement built once for many scopes depends on: whether it checks
+    an owner (bound when it runs), nobody's rows or none."""
+
+    ADMIN = "admin"
+    OWNER = "owner"
+    NOBODY = "nobody"
+
+    @classmethod
+    def of(cls, scope: Scope) -> ScopeKind:
+        if scope.is_admin:
+            return cls.ADMIN
+        return cls.OWNER if scope.owner_id is not None else cls.NOBODY
+
+    def scope(self) -> Scope:
+        """A scope of this kind; the owner itself is bound at execution."""
+        if self is ScopeKind.ADMIN:
+            return Scope.admin()
+        return Scope.owner(UUID(int=0)) if self is ScopeKind.OWNER else Scope.nobody()

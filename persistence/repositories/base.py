@@ -1,12 +1,22 @@
 """What every repository shares: scoped reads, batch reads aligned to their keys,
-keyset pages, per-parent pages in one statement, and serialised session access."""
+keyset pages, per-parent pages in one statement, and serialised session access.
+
+The reads the API's loaders make most (rows by id, root pages, per-parent pages)
+come back as records (persistence/records.py) where a repository names one, from
+Core statements built once per shape (its repository, scope kind, ordering,
+cursors set, filter fields, dialect) and run with the values bound: the ids and
+parents as one array, the page size, the cursors, the filter's values and the
+owner. Building a statement costs more than running it (SQLAlchemy's cache key,
+coercions, the ORM's compile state), and the ORM's identity map and instrumented
+attributes are a cost per row that a read which changes nothing does not need.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -14,6 +24,7 @@ from sqlalchemy import (
     ARRAY,
     BindParameter,
     ColumnElement,
+    Integer,
     Select,
     Uuid,
     any_,
@@ -25,7 +36,8 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql.selectable import FromClause, LateralFromClause, Subquery, TableValuedAlias
+from sqlalchemy.sql.selectable import LateralFromClause, Subquery, TableValuedAlias
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import iterate
 
 from persistence import driver
@@ -33,7 +45,7 @@ from persistence.errors import NotFound, PersistenceError, translate
 from persistence.models import Entity
 from persistence.pagination import Ordering, Page, PageRequest
 from persistence.records import record_columns
-from persistence.scope import Scope
+from persistence.scope import Scope, ScopeKind
 
 M = TypeVar("M", bound=Entity)
 T = TypeVar("T")
@@ -103,6 +115,19 @@ class SessionGate:
             if rows is not None:
                 return rows
             return list((await connection.execute(statement, parameters)).all())
+
+    async def bound_records(
+        self, statement: Any, parameters: dict[str, Any], record: type[T]
+    ) -> list[T]:
+        """Instances of ``record`` built from the rows of :meth:`bound_rows`, each
+        value as SQLAlchemy's result processing gives it."""
+        async with self._exclusive():
+            connection = await self.session.connection()
+            rows = await driver.fetch(connection, statement, parameters, processed=True)
+            if rows is None:
+                rows = list((await connection.execute(statement, parameters)).all())
+            make = record._make  # type: ignore[attr-defined]  # a NamedTuple (persistence/records.py)
+            return [make(row) for row in rows]
 
     async def execute(
         self, statement: Any, parameters: Sequence[Mapping[str, Any]] | None = None
@@ -206,10 +231,27 @@ class Filter:
         return type(self), frozenset(self.bound_values())
 
 
+# What the statements built once bind, besides a filter's values.
+_OWNER = bindparam("scope_owner", type_=Uuid())
+_LIMIT = bindparam("page_limit", type_=Integer())  # a page's size plus the one overfetched
+_IDS = "keys"
+_PARENTS = "parents"
+
+# Statements built once, by what their SQL depends on. The keys are made of
+# repository classes, orderings, record types and the shapes of filters (which
+# fields are set): bounded by the code, not by what clients send.
+_built: dict[tuple[Any, ...], Select[Any]] = {}
+
+
 class Repository(Generic[M]):
-    """Reads and writes of one aggregate, always within the caller's scope."""
+    """Reads and writes of one aggregate, always within the caller's scope.
+
+    ``record_type``: what the loaders' reads (:meth:`read_many`, :meth:`read_page`,
+    :meth:`_pages_by_parent`) return instead of model instances.
+    """
 
     model: ClassVar[type[Entity]]
+    record_type: ClassVar[type[Any] | None] = None
 
     def __init__(self, gate: SessionGate, scope: Scope) -> None:
         self._gate = gate
@@ -217,13 +259,98 @@ class Repository(Generic[M]):
 
     # -- scoping -------------------------------------------------------------
 
-    def _visible(self) -> ColumnElement[bool] | None:
-        """The tenancy condition over this aggregate's rows; ``None``: all visible."""
-        return self._scope.condition(self.model.owner_id)  # type: ignore[attr-defined]
+    def _visible(self, owner: Any = None) -> ColumnElement[bool] | None:
+        """The tenancy condition over this aggregate's rows; ``None``: all visible.
+        ``owner`` stands for the owner's id where a built statement binds it."""
+        return self._scope.condition(self.model.owner_id, owner)  # type: ignore[attr-defined]
 
     def _select(self, *where: ColumnElement[bool] | None) -> Select[tuple[M]]:
         conditions = [c for c in (self._visible(), *where) if c is not None]
         return select(self.model).where(*conditions)  # type: ignore[return-value]
+
+    # -- statements built once ------------------------------------------------
+
+    def _statement(self, shape: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+        """The statement of this shape, built on first use. The scope's kind is part
+        of the shape: its owner is bound (see :meth:`_bound`)."""
+        key = (type(self), ScopeKind.of(self._scope), self._gate.dialect, *shape)
+        statement = _built.get(key)
+        if statement is None:
+            statement = _built[key] = build()
+        return statement
+
+    def _select_bound(self, *where: ColumnElement[bool] | None) -> Select[tuple[M]]:
+        """:meth:`_select` with the owner bound later, for statements built once."""
+        conditions = [c for c in (self._visible(_OWNER), *where) if c is not None]
+        return select(self.model).where(*conditions)  # type: ignore[return-value]
+
+    def _select_record(self, record: type[Any], *where: ColumnElement[bool] | None) -> Select[Any]:
+        """The columns ``record`` is built from, of the visible rows matching ``where``."""
+        table: Any = self.model.__table__
+        return self._select_bound(*where).with_only_columns(
+            *(table.c[name] for name in record_columns(record))
+        )
+
+    def _bound(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` and the scope's owner, for a statement of :meth:`_select_bound`."""
+        if ScopeKind.of(self._scope) is ScopeKind.OWNER:
+            values[_OWNER.key] = self._scope.owner_id
+        return values
+
+    def _keys_among(self, column: Any, name: str) -> ColumnElement[bool]:
+        """``column`` is one of the ids bound as ``name``: one array on PostgreSQL,
+        an expanding IN elsewhere (see :meth:`_among`)."""
+        if self._gate.dialect == "postgresql":
+            among: ColumnElement[bool] = column == any_(bindparam(name, type_=ARRAY(Uuid())))
+        else:
+            among = column.in_(bindparam(name, expanding=True, type_=column.type))
+        return among
+
+    def _record(self) -> type[Any]:
+        if self.record_type is None:
+            raise TypeError(f"{type(self).__name__} reads no records")
+        return self.record_type
+
+    # -- records, for the loaders ----------------------------------------------
+
+    async def read_many(self, ids: Sequence[UUID]) -> list[Any]:
+        """Records for ``ids`` in the same order, ``None`` where missing or not
+        visible (:meth:`get_many` as records)."""
+        if not ids:
+            return []
+        record = self._record()
+
+        def build() -> Select[Any]:
+            return self._select_record(record, self._keys_among(self.model.id, _IDS))
+
+        statement = self._statement(("many", record), build)
+        found = await self._gate.bound_records(
+            statement, self._bound({_IDS: list(dict.fromkeys(ids))}), record
+        )
+        by_id = {row.id: row for row in found}
+        return [by_id.get(id_) for id_ in ids]
+
+    async def read_page(
+        self, filter_: Filter, ordering: Ordering[Any], request: PageRequest
+    ) -> Page[Any]:
+        """One keyset page of the visible rows ``filter_`` matches, as records."""
+        record = self._record()
+
+        def build() -> Select[Any]:
+            return (
+                self._select_record(
+                    record, *filter_.conditions(), *_cursor_conditions(ordering, request)
+                )
+                .order_by(*ordering.order_by(reverse=request.from_end))
+                .limit(_LIMIT)
+            )
+
+        shape = ("page", record, filter_.shape(), ordering, *_cursor_shape(request))
+        statement = self._statement(shape, build)
+        values = filter_.bound_values() | _cursor_values(request)
+        values[_LIMIT.key] = request.limit + 1
+        rows = await self._gate.bound_records(statement, self._bound(values), record)
+        return Page.from_overfetch(rows, request, ordering)
 
     # -- single and batch reads ----------------------------------------------
 
@@ -291,42 +418,88 @@ class Repository(Generic[M]):
         ordering: Ordering[Any],
         request: PageRequest,
         *where: ColumnElement[bool] | None,
-        record: type[Any] | None = None,
     ) -> list[Page[Any]]:
-        """A page of children for each parent id, aligned to ``parent_ids``.
+        """A page of children (model instances) for each parent id, aligned to
+        ``parent_ids``.
 
         One statement whatever the parent count. PostgreSQL runs a LATERAL
         subquery per parent, which reads only ``limit + 1`` rows of each through
         the index; SQLite numbers each parent's rows with a window function.
-        The rows are model instances, or instances of ``record`` (see
-        persistence/records.py) built from the same columns.
         """
         if not parent_ids:
             return []
         lateral = self._gate.dialect == "postgresql"
         if lateral:
             parents, page = self._lateral_page(parent, parent_ids, ordering, request, *where)
-            statement = _read(self.model, page, record).select_from(parents).join(page, true())
+            statement = select(aliased(self.model, page)).select_from(parents).join(page, true())
         else:
             numbered = self._numbered_pages(parent, parent_ids, ordering, request, *where)
             statement = (
-                _read(self.model, numbered, record)
+                select(aliased(self.model, numbered))
                 .where(numbered.c.position <= request.limit + 1)
                 .order_by(numbered.c[parent.key], numbered.c.position)
             )
-        if record is None:
-            rows = await self._gate.scalars(statement)
-        else:
-            rows = [record(*row) for row in await self._gate.core_rows(statement)]
-        grouped: dict[Any, list[Any]] = defaultdict(list)
-        for row in rows:
-            grouped[getattr(row, parent.key)].append(row)
-        if lateral:
-            # The outer query does not order; each parent's rows are put in order here.
-            backwards = ordering.descending != request.from_end
-            for children in grouped.values():
-                children.sort(key=ordering.key, reverse=backwards)
-        return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
+        rows = await self._gate.scalars(statement)
+        return _grouped_pages(rows, parent.key, parent_ids, ordering, request, sort=lateral)
+
+    async def _record_pages_by_parent(
+        self,
+        parent: InstrumentedAttribute[Any],
+        parent_ids: Sequence[UUID],
+        ordering: Ordering[Any],
+        request: PageRequest,
+    ) -> list[Page[Any]]:
+        """:meth:`_pages_by_parent` as records, from a statement built once per
+        shape: the parents are one bound array (``unnest`` of it on PostgreSQL), the
+        page size and cursors bound values. The rows come in order, parent by parent."""
+        if not parent_ids:
+            return []
+        record = self._record()
+
+        def build() -> Select[Any]:
+            lateral = self._gate.dialect == "postgresql"
+            cursors = _cursor_conditions(ordering, request)
+            order = ordering.order_by(reverse=request.from_end)
+            columns = record_columns(record)
+            if lateral:
+                parents = (
+                    func.unnest(bindparam(_PARENTS, type_=ARRAY(Uuid())))
+                    .table_valued("parent_id", with_ordinality="position")
+                    .render_derived(name="parents")
+                )
+                page = (
+                    self._select_record(record, parent == parents.c.parent_id, *cursors)
+                    .order_by(*order)
+                    .limit(_LIMIT)
+                    .lateral("page")
+                )
+                # Each parent's rows in their order, sorted by the server rather than here.
+                in_page = ClauseAdapter(page)
+                return (
+                    select(*(page.c[name] for name in columns))
+                    .select_from(parents)
+                    .join(page, true())
+                    .order_by(parents.c.position, *(in_page.traverse(o) for o in order))
+                )
+            position = func.row_number().over(partition_by=parent, order_by=order)
+            numbered = (
+                self._select_record(record, self._keys_among(parent, _PARENTS), *cursors)
+                .add_columns(position.label("position"))
+                .subquery()
+            )
+            return (
+                select(*(numbered.c[name] for name in columns))
+                .where(numbered.c.position <= _LIMIT)
+                .order_by(numbered.c[parent.key], numbered.c.position)
+            )
+
+        shape = ("pages", record, parent.key, ordering, *_cursor_shape(request))
+        statement = self._statement(shape, build)
+        values = _cursor_values(request)
+        values[_PARENTS] = list(dict.fromkeys(parent_ids))
+        values[_LIMIT.key] = request.limit + 1
+        rows = await self._gate.bound_records(statement, self._bound(values), record)
+        return _grouped_pages(rows, parent.key, parent_ids, ordering, request, sort=False)
 
     def _among(self, column: Any, ids: Sequence[UUID]) -> ColumnElement[bool]:
         """``column`` is one of ``ids``. On PostgreSQL one bound array, so the SQL is
@@ -421,11 +594,53 @@ class Repository(Generic[M]):
         await self._gate.flush()
 
 
-def _read(model: type[Entity], rows: FromClause, record: type[Any] | None) -> Select[Any]:
-    """Select ``rows`` as instances of ``model``, or as the columns ``record`` is built from."""
-    if record is None:
-        return select(aliased(model, rows))
-    return select(*(rows.c[name] for name in record_columns(record)))
+def _grouped_pages(
+    rows: Sequence[Any],
+    parent_key: str,
+    parent_ids: Sequence[UUID],
+    ordering: Ordering[Any],
+    request: PageRequest,
+    *,
+    sort: bool,
+) -> list[Page[Any]]:
+    """Children by parent, as pages aligned to ``parent_ids``; ``sort``: the rows
+    came in no order (a LATERAL join's outer query does not order) and each
+    parent's are put in order here."""
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, parent_key)].append(row)
+    if sort:
+        backwards = ordering.descending != request.from_end
+        for children in grouped.values():
+            children.sort(key=ordering.key, reverse=backwards)
+    return [Page.from_overfetch(grouped[id_], request, ordering) for id_ in parent_ids]
+
+
+def _cursor_shape(request: PageRequest) -> tuple[bool, bool, bool]:
+    """What a page's SQL depends on in its request: direction and cursors set."""
+    return (request.from_end, request.after is not None, request.before is not None)
+
+
+def _cursor_conditions(ordering: Ordering[Any], request: PageRequest) -> list[ColumnElement[bool]]:
+    """The request's cursor conditions with their key values bound later
+    (:func:`_cursor_values`)."""
+    found = []
+    for prefix, cursor in (("after", request.after), ("before", request.before)):
+        if cursor is not None:
+            key = tuple(
+                bindparam(f"{prefix}_{index}", type_=column_.type)
+                for index, column_ in enumerate(ordering.columns)
+            )
+            found.append(ordering.beyond(key, before=prefix == "before"))
+    return found
+
+
+def _cursor_values(request: PageRequest) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for prefix, cursor in (("after", request.after), ("before", request.before)):
+        if cursor is not None:
+            values.update({f"{prefix}_{index}": value for index, value in enumerate(cursor)})
+    return values
 
 
 def _uuid_array(ids: Sequence[UUID]) -> BindParameter[Any]:

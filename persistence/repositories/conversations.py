@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func
 
 from persistence.models import Conversation
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
+from persistence.records import ConversationRecord
 from persistence.repositories.base import Filter, Repository, bound
 
 # A conversation without messages yet sorts by when it was started.
@@ -59,14 +60,15 @@ class ConversationRepository(Repository[Conversation]):
     """Conversation threads of an operator's personas with customers."""
 
     model = Conversation
+    record_type = ConversationRecord
 
     async def find(
         self,
         filter_: ConversationFilter,
         ordering: Ordering[Conversation],
         request: PageRequest,
-    ) -> Page[Conversation]:
-        return await self.page(ordering, request, *filter_.conditions())
+    ) -> Page[ConversationRecord]:
+        return await self.read_page(filter_, ordering, request)
 
     async def count_matching(self, filter_: ConversationFilter) -> int:
         return await self.count(*filter_.conditions())
@@ -76,16 +78,18 @@ class ConversationRepository(Repository[Conversation]):
         persona_ids: Sequence[UUID],
         ordering: Ordering[Conversation],
         request: PageRequest,
-    ) -> list[Page[Conversation]]:
-        return await self._pages_by_parent(Conversation.persona_id, persona_ids, ordering, request)
+    ) -> list[Page[ConversationRecord]]:
+        return await self._record_pages_by_parent(
+            Conversation.persona_id, persona_ids, ordering, request
+        )
 
     async def pages_by_customer(
         self,
         customer_ids: Sequence[UUID],
         ordering: Ordering[Conversation],
         request: PageRequest,
-    ) -> list[Page[Conversation]]:
-        return await self._pages_by_parent(
+    ) -> list[Page[ConversationRecord]]:
+        return await self._record_pages_by_parent(
             Conversation.customer_id, customer_ids, ordering, request
         )
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from persistence.models import Channel, Customer, new_id, utcnow
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
+from persistence.records import CustomerRecord
 from persistence.repositories.base import Filter, Repository, bound, contains_pattern
 
 CUSTOMERS_NEWEST_FIRST: Ordering[Customer] = ordering_by(
@@ -51,11 +52,12 @@ class CustomerRepository(Repository[Customer]):
     """People an operator's personas talk with, one row per (channel, external id)."""
 
     model = Customer
+    record_type = CustomerRecord
 
     async def find(
         self, filter_: CustomerFilter, ordering: Ordering[Customer], request: PageRequest
-    ) -> Page[Customer]:
-        return await self.page(ordering, request, *filter_.conditions())
+    ) -> Page[CustomerRecord]:
+        return await self.read_page(filter_, ordering, request)
 
     async def count_matching(self, filter_: CustomerFilter) -> int:
         return await self.count(*filter_.conditions())

@@ -42,9 +42,10 @@ class MessageRepository(Repository[Message]):
     """
 
     model = Message
+    record_type = MessageRecord
 
-    def _visible(self) -> ColumnElement[bool] | None:
-        owner = self._scope.condition(Conversation.owner_id)
+    def _visible(self, owner: Any = None) -> ColumnElement[bool] | None:
+        owner = self._scope.condition(Conversation.owner_id, owner)
         if owner is None:
             return None
         return Message.conversation_id.in_(select(Conversation.id).where(owner))
@@ -59,8 +60,8 @@ class MessageRepository(Repository[Message]):
 
         Pages hold read-only records: a deep read may carry thousands of messages.
         """
-        return await self._pages_by_parent(
-            Message.conversation_id, conversation_ids, ordering, request, record=MessageRecord
+        return await self._record_pages_by_parent(
+            Message.conversation_id, conversation_ids, ordering, request
         )
 
     async def latest_by_conversation(

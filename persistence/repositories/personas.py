@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, func
 
 from persistence.models import Persona
 from persistence.pagination import Ordering, Page, PageRequest, ordering_by
+from persistence.records import PersonaRecord
 from persistence.repositories.base import Filter, Repository, bound, contains_pattern
 
 PERSONAS_BY_NAME: Ordering[Persona] = ordering_by("NAME_ASC", Persona.name, Persona.id)
@@ -35,19 +36,20 @@ class PersonaRepository(Repository[Persona]):
     """Assistant personas, owned by one operator each."""
 
     model = Persona
+    record_type = PersonaRecord
 
     async def find(
         self, filter_: PersonaFilter, ordering: Ordering[Persona], request: PageRequest
-    ) -> Page[Persona]:
-        return await self.page(ordering, request, *filter_.conditions())
+    ) -> Page[PersonaRecord]:
+        return await self.read_page(filter_, ordering, request)
 
     async def count_matching(self, filter_: PersonaFilter) -> int:
         return await self.count(*filter_.conditions())
 
     async def pages_by_owner(
         self, owner_ids: Sequence[UUID], ordering: Ordering[Persona], request: PageRequest
-    ) -> list[Page[Persona]]:
-        return await self._pages_by_parent(Persona.owner_id, owner_ids, ordering, request)
+    ) -> list[Page[PersonaRecord]]:
+        return await self._record_pages_by_parent(Persona.owner_id, owner_ids, ordering, request)
 
     async def counts_by_owner(self, owner_ids: Sequence[UUID]) -> list[int]:
         return await self._counts_by_parent(Persona.owner_id, owner_ids)

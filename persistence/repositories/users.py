@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, or_, select
 
 from persistence.models import User
@@ -14,9 +16,9 @@ class UserRepository(Repository[User]):
 
     model = User
 
-    def _visible(self) -> ColumnElement[bool] | None:
+    def _visible(self, owner: Any = None) -> ColumnElement[bool] | None:
         # A user owns themself.
-        return self._scope.condition(User.id)
+        return self._scope.condition(User.id, owner)
 
     async def find_by_login(self, login: str) -> User | None:
         """The account whose email or username is ``login``, whatever the scope.

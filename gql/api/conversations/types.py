@@ -15,10 +15,8 @@ from gql.api.core.connections import Connection, Keyset, keyset_connection
 from gql.api.core.context import Info
 from gql.api.core.loaded import loaded
 from gql.api.core.nodes import RowNode
-from persistence.models import Customer as CustomerRow
 from persistence.models import MessageRole
-from persistence.models import Persona as PersonaRow
-from persistence.records import MessageRecord
+from persistence.records import CustomerRecord, MessageRecord, PersonaRecord
 from persistence.repositories.conversations import (
     CONVERSATIONS_BY_ACTIVITY,
     CONVERSATIONS_NEWEST_FIRST,
@@ -119,7 +117,7 @@ class Conversation(RowNode):
     @strawberry.field(description="The persona in this conversation (null once deleted).")
     @loaded("persona", key="persona_id")
     def persona(
-        self, row: PersonaRow | None
+        self, row: PersonaRecord | None
     ) -> Annotated[Persona, strawberry.lazy("gql.api.personas.types")] | None:
         from gql.api.personas.types import Persona
 
@@ -128,7 +126,7 @@ class Conversation(RowNode):
     @strawberry.field(description="The customer in this conversation.")
     @loaded("customer", key="customer_id")
     def customer(
-        self, row: CustomerRow | None
+        self, row: CustomerRecord | None
     ) -> Annotated[Customer, strawberry.lazy("gql.api.customers.types")] | None:
         from gql.api.customers.types import Customer
 

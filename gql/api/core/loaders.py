@@ -155,15 +155,15 @@ class Loaders:
 
     @cached_property
     def persona(self) -> Loader:
-        return DataLoader(self._uow.personas.get_many)
+        return DataLoader(self._uow.personas.read_many)
 
     @cached_property
     def customer(self) -> Loader:
-        return DataLoader(self._uow.customers.get_many)
+        return DataLoader(self._uow.customers.read_many)
 
     @cached_property
     def conversation(self) -> Loader:
-        return DataLoader(self._uow.conversations.get_many)
+        return DataLoader(self._uow.conversations.read_many)
 
     @cached_property
     def message(self) -> Loader:
