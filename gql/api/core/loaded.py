@@ -56,15 +56,15 @@ def loaded(
     """Make a field's resolver from a conversion of what a loader loaded.
 
     ``loader`` names the request's loader (a dotted path on
-    gql/api/core/loaders.py's ``Loaders``: ``"messages_of_conversation.counts"``),
+    gql/api/core/loaders.py's ``Loaders``: ``"last_message_by_conversation"``),
     ``key`` the object's attribute that is its key. The decorated method turns the
     loaded value (``None`` when the key is ``None``) into the field's value; its
     return annotation is the field's type::
 
-        @strawberry.field(description="How many messages the conversation has.")
-        @loaded("messages_of_conversation.counts", key="pk")
-        def message_count(self, count: int) -> int:
-            return int(count)
+        @strawberry.field(description="The newest message, if any.")
+        @loaded("last_message_by_conversation", key="pk")
+        def last_message(self, row: MessageRecord | None) -> Message | None:
+            return Message.from_row(row) if row else None
     """
     loader_of = attrgetter(loader)
     key_of = attrgetter(key)
