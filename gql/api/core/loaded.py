@@ -1,5 +1,5 @@
 """Resolver fields whose value is one loader's answer for one key of their object
-(a conversation's persona, its message count): declared as such, so that the
+(a conversation's persona, its newest message): declared as such, so that the
 execution context can load a whole list's keys at once and complete each item's
 field synchronously from the loader's cache.
 
