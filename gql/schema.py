@@ -127,16 +127,14 @@ class ConciergeSchema(strawberry.Schema):
     ) -> ExecutionResult:
         """A prepared query's answer where it has one; Strawberry's otherwise."""
         prepared = self.prepared
-        found = None
         if prepared is not None and root_value is None:
             found = prepared.find(query, operation_name, context_value, allowed_operation_types)
-        if found is not None:
-            assert prepared is not None
-            result = await prepared.run(
-                found, context_value, variable_values, operation_name, operation_extensions
-            )
-            if result is not None:
-                return result
+            if found is not None:
+                result = await prepared.run(
+                    found, context_value, variable_values, operation_name, operation_extensions
+                )
+                if result is not None:
+                    return result
         return await super().execute(
             query,
             variable_values,
@@ -169,9 +167,10 @@ def build_schema(
     """The schema with every operation's extensions; ``traced`` adds tracing's
     (gql/server/tracing.py) around them."""
     rules = limit_rules(settings)
+    limits = operation_limits(settings)  # one for both paths
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         *traced,
-        *build_extensions(settings, rules),
+        *build_extensions(settings, rules, limits),
         OperationName,
     ]
     if not settings.introspection_enabled:
@@ -192,7 +191,7 @@ def build_schema(
         schema.prepared = PreparedQueries(
             schema,
             (*specified_rules, *rules, *introspection),
-            operation_limits(settings),
+            limits,
             settings.max_tokens,
         )
     return schema

@@ -191,6 +191,12 @@ _OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L}
 _CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
 
 
+def has_several_operations(document: DocumentNode) -> bool:
+    """Whether ``document`` holds more than one operation (a request must name one)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return len(operations) > 1
+
+
 class SingleOperation(SchemaExtension):
     """A document with several operations must name the one to run.
 
@@ -202,8 +208,7 @@ class SingleOperation(SchemaExtension):
         document = self.execution_context.graphql_document
         if document is None or provided_operation_name(self.execution_context) is not None:
             return
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) > 1:
+        if has_several_operations(document):
             raise GraphQLError(
                 "Must provide operationName when the document contains several operations.",
                 extensions={"code": "BAD_REQUEST"},
@@ -398,11 +403,10 @@ def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
 
 
 def build_extensions(
-    settings: Settings, rules: list[type[ASTValidationRule]]
+    settings: Settings, rules: list[type[ASTValidationRule]], limits: OperationLimits
 ) -> list[Callable[[], SchemaExtension]]:
     """The extensions of every operation, in the order they must run; ``rules`` are
-    the schema's :func:`limit_rules`."""
-    limits = operation_limits(settings)
+    the schema's :func:`limit_rules`, ``limits`` its :func:`operation_limits`."""
     return [
         PerOperationContext,
         PresentErrors,

@@ -33,7 +33,6 @@ Strawberry's stages) or ``PREPARED_QUERIES`` is off.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from inspect import isawaitable
@@ -69,12 +68,11 @@ from gql.api.core.extensions import (
     OperationLimits,
     PresentErrors,
     fragments_of,
+    has_several_operations,
     parse_bounded,
 )
 from gql.api.core.observation import current_observation
 from persistence.errors import Unavailable
-
-logger = logging.getLogger(__name__)
 
 # How many distinct (query, operation name) pairs are kept, prepared or refused.
 CACHE_SIZE = 512
@@ -145,8 +143,7 @@ class PreparedQueries:
             document = parse_bounded(query, self.max_tokens)
         except GraphQLError:
             return None
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if operation_name is None and len(operations) > 1:
+        if operation_name is None and has_several_operations(document):
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not OperationType.QUERY:
