@@ -21,9 +21,9 @@ connection that was lost).
 
 This leans on SQLAlchemy internals (2.1, as pinned in pyproject.toml):
 ``SQLCompiler._bind_processors``, ``positiontup`` and ``_result_columns``,
-``TypeEngine._cached_result_processor``, ``Connection.dispatch``
-and ``Connection._handle_dbapi_exception``, and the asyncpg adapter's
-``_handle_exception``. Anything else (another driver, a statement with
+``TypeEngine._cached_result_processor``, ``Connection.dispatch``,
+``Connection._dbapi_connection`` and ``Connection._handle_dbapi_exception``, and
+the asyncpg adapter's ``_handle_exception``. Anything else (another driver, a statement with
 expanding parameters) returns ``None`` and the caller executes as usual.
 """
 
@@ -33,8 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
@@ -108,41 +107,44 @@ def _prepare(statement: ClauseElement, dialect: Dialect) -> _Prepared | None:
 
 
 async def fetch(
-    connection: AsyncConnection,
+    connection: Connection,
     statement: ClauseElement,
     parameters: Mapping[str, Any],
     *,
     processed: bool = False,
 ) -> list[Any] | None:
     """The rows of ``statement`` with ``parameters`` bound, read by asyncpg on
-    ``connection``; ``None`` when this driver or statement must go through
-    SQLAlchemy's execution instead. ``processed``: each row's values through their
+    ``connection`` (a synchronous ``Connection``: an ``AsyncConnection``'s, or one
+    checked out for reads alone); ``None`` when this driver or statement must go
+    through SQLAlchemy's execution instead. ``processed``: each row's values through their
     columns' result processors (else asyncpg's records as they come). Raises
     SQLAlchemy's ``DBAPIError`` on failure."""
     prepared = _prepare(statement, connection.dialect)
     if prepared is None:
         return None
     sql, arguments = prepared.sql, prepared.arguments(parameters)
-    sync = connection.sync_connection
-    assert sync is not None
-    pooled = await connection.get_raw_connection()
+    # The pooled connection, as ``Connection.connection`` gives it; only one that
+    # was invalidated is reconnected, which awaits, in a greenlet.
+    pooled: Any = connection._dbapi_connection or await greenlet_spawn(
+        getattr, connection, "connection"
+    )
     adapter: Any = pooled.dbapi_connection
     asyncpg_connection: Any = pooled.driver_connection
     context = _Context()
-    listening = sync._has_events or sync.engine._has_events
+    listening = connection._has_events or connection.engine._has_events
     if listening:
-        for listener in sync.dispatch.before_cursor_execute:
-            sql, arguments = listener(sync, None, sql, arguments, context, False)
+        for listener in connection.dispatch.before_cursor_execute:
+            sql, arguments = listener(connection, None, sql, arguments, context, False)
     try:
         rows: list[Any] = await asyncpg_connection.fetch(sql, *arguments)
     except Exception as error:
         try:
             adapter._handle_exception(error)  # raises the DB-API error of SQLAlchemy's adapter
         except Exception as translated:
-            await greenlet_spawn(_handle, sync, translated, sql, arguments)
+            await greenlet_spawn(_handle, connection, translated, sql, arguments)
         raise
     if listening:
-        sync.dispatch.after_cursor_execute(sync, None, sql, arguments, context, False)
+        connection.dispatch.after_cursor_execute(connection, None, sql, arguments, context, False)
     return prepared.values(rows) if processed else rows
 
 

@@ -34,11 +34,13 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import LateralFromClause, Subquery, TableValuedAlias
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import iterate
+from sqlalchemy.util import greenlet_spawn
 
 from persistence import driver
 from persistence.errors import NotFound, PersistenceError, translate
@@ -56,6 +58,15 @@ class SessionGate:
 
     GraphQL resolves sibling fields concurrently, and an AsyncSession is not
     safe for concurrent use; every statement of a unit of work passes here.
+
+    A unit that only reads, on PostgreSQL, runs its built statements (the
+    loaders' reads and compiled reads, :meth:`bound_rows`) on a pooled
+    connection it checks out for them alone, without the session: each of its
+    statements stands on its own (no transaction spans them), and the session's
+    transaction bookkeeping and connection wrappers cost more than a ``node(id:)``
+    read's statement does. It holds one connection at a time: a statement that
+    needs the session returns the reader's connection to the pool first, and once
+    the session holds one, built statements run there too.
     """
 
     def __init__(self, session: AsyncSession) -> None:
@@ -63,6 +74,9 @@ class SessionGate:
         self._lock = asyncio.Lock()
         self.read_only = False
         self._autocommit_pending = False
+        self._reader: Connection | None = None
+        # Whether the session was ever used: closing one that never was is skipped.
+        self._session_used = False
 
     def only_read(self) -> None:
         """Read without a transaction from now on (see :meth:`UnitOfWork.only_read`)."""
@@ -70,16 +84,13 @@ class SessionGate:
         self._autocommit_pending = self.dialect == "postgresql"
 
     @contextlib.asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[None]:
-        """The session to oneself, with driver errors translated to domain errors."""
+    async def _exclusive(self, *, session: bool = True) -> AsyncIterator[None]:
+        """The session to oneself, with driver errors translated to domain errors;
+        ``session=False`` for a statement that may run on the reader's connection."""
         async with self._lock:
             try:
-                if self._autocommit_pending:
-                    self._autocommit_pending = False
-                    if not self.session.in_transaction():
-                        await self.session.connection(
-                            execution_options={"isolation_level": "AUTOCOMMIT"}
-                        )
+                if session:
+                    await self._take_session()
                 yield
             except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError) as error:
                 raise (translate(error) or PersistenceError(str(error))) from error
@@ -106,28 +117,38 @@ class SessionGate:
             return list((await connection.execute(statement)).all())
 
     async def bound_rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
-        """Rows of a Core statement built once and run with ``parameters`` bound,
-        on the session's connection: by the driver directly where it can
-        (persistence/driver.py), else through SQLAlchemy's compiled cache."""
-        async with self._exclusive():
-            connection = await self.session.connection()
-            rows = await driver.fetch(connection, statement, parameters)
-            if rows is not None:
-                return rows
-            return list((await connection.execute(statement, parameters)).all())
+        """Rows of a Core statement built once and run with ``parameters`` bound:
+        by the driver directly where it can (persistence/driver.py; on the reader's
+        connection in a unit that only reads), else on the session's connection
+        through SQLAlchemy's compiled cache."""
+        async with self._exclusive(session=False):
+            return await self._bound(statement, parameters, processed=False)
 
     async def bound_records(
         self, statement: Any, parameters: dict[str, Any], record: type[T]
     ) -> list[T]:
         """Instances of ``record`` built from the rows of :meth:`bound_rows`, each
         value as SQLAlchemy's result processing gives it."""
-        async with self._exclusive():
-            connection = await self.session.connection()
-            rows = await driver.fetch(connection, statement, parameters, processed=True)
-            if rows is None:
-                rows = list((await connection.execute(statement, parameters)).all())
+        async with self._exclusive(session=False):
+            rows = await self._bound(statement, parameters, processed=True)
             make = record._make  # type: ignore[attr-defined]  # a NamedTuple (persistence/records.py)
             return [make(row) for row in rows]
+
+    async def _bound(
+        self, statement: Any, parameters: dict[str, Any], *, processed: bool
+    ) -> list[Any]:
+        reader = await self._reading_connection()
+        if reader is not None:
+            rows = await driver.fetch(reader, statement, parameters, processed=processed)
+            if rows is not None:
+                return rows
+        connection = await self._session_connection()
+        sync = connection.sync_connection
+        assert sync is not None  # a connection the session holds is started
+        rows = await driver.fetch(sync, statement, parameters, processed=processed)
+        if rows is not None:
+            return rows
+        return list((await connection.execute(statement, parameters)).all())
 
     async def execute(
         self, statement: Any, parameters: Sequence[Mapping[str, Any]] | None = None
@@ -136,6 +157,13 @@ class SessionGate:
         ``parameters``, once per set of them (one executemany)."""
         async with self._exclusive():
             await self.session.execute(statement, parameters)
+
+    async def run_sync(self, function: Callable[[Any], T]) -> T:
+        """``function`` called with the session's synchronous connection (to inspect
+        the database, say), in turn with the unit's other statements."""
+        async with self._exclusive():
+            connection = await self.session.connection()
+            return await connection.run_sync(function)
 
     async def scalar(self, statement: Any) -> Any:
         async with self._exclusive():
@@ -171,15 +199,54 @@ class SessionGate:
                 await self.session.commit()  # only reads so far: nothing to lose, rows stay loaded
             await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
+    async def _reading_connection(self) -> Connection | None:
+        """The reader's connection, checked out now if need be; ``None`` where built
+        statements run on the session's (a unit that may write, SQLite, or a session
+        that holds a connection already)."""
+        if self._reader is not None:
+            return self._reader
+        if not self.read_only or self.session.in_transaction():
+            return None
+        bind = self.session.get_bind()
+        if not isinstance(bind, Engine) or bind.dialect.driver != "asyncpg":
+            return None
+        self._reader = await greenlet_spawn(bind.connect)
+        return self._reader
+
+    async def _take_session(self) -> None:
+        """Ready the session for a statement: the reader's connection returned first,
+        and in a unit that only reads on PostgreSQL, its own checked out in autocommit."""
+        self._session_used = True
+        if self._reader is not None:
+            await self._release_reader()
+        if self._autocommit_pending:
+            self._autocommit_pending = False
+            if not self.session.in_transaction():
+                await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    async def _session_connection(self) -> AsyncConnection:
+        await self._take_session()
+        return await self.session.connection()
+
+    async def _release_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await greenlet_spawn(reader.close)
+
     async def close(self) -> None:
         async with self._lock:
-            await self.session.close()
+            try:
+                await self._release_reader()
+            finally:
+                if self._session_used:
+                    await self.session.close()
 
     async def delete(self, row: Any) -> None:
         async with self._exclusive():
             await self.session.delete(row)
 
     def add(self, row: Any) -> None:
+        self._session_used = True
         self.session.add(row)
 
     def detach(self, row: Any) -> None:

@@ -112,8 +112,7 @@ class MemoryRepository(Repository[Memory]):
         """The best ``k`` visible memories for ``query`` at ``now``, best first."""
         search = VectorSearch.EXACT
         if self._gate.dialect == "postgresql":
-            connection = await self._gate.session.connection()
-            search = await connection.run_sync(search_on)
+            search = await self._gate.run_sync(search_on)
         if search is VectorSearch.PGVECTOR:
             return await self._search_in_sql(query, now)
         return await self._search_exactly(query, now)

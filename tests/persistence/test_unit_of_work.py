@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from gql.settings import Settings
 from persistence.engine import create_engine, create_session_factory
@@ -188,6 +188,50 @@ async def test_a_unit_that_only_reads_opens_no_transaction_and_cannot_write(db, 
         await make_user(uow)
         await uow.commit()
     assert await count_rows(db, User) == 1
+
+
+async def test_a_unit_that_only_reads_holds_one_connection_at_a_time(db):
+    """Built statements of a unit that only reads run on a connection it checks out
+    for them (on PostgreSQL, without the session); a statement that needs the
+    session returns that connection first, and the session's then serves both."""
+    async with db.uow(writes=True) as uow:
+        owner = await make_user(uow)
+        persona = await make_persona(uow, owner)
+        await uow.commit()
+
+    held: list[int] = []
+    checkouts: list[int] = []
+
+    def out(*_args) -> None:
+        checkouts.append(1)
+        held.append(len(checkouts) - len(returned))
+
+    returned: list[int] = []
+
+    def back(*_args) -> None:
+        returned.append(1)
+
+    pool = db.engine.sync_engine.pool
+    event.listen(pool, "checkout", out)
+    event.listen(pool, "checkin", back)
+    try:
+        async with db.uow(scope=Scope.owner(owner.id)) as uow:
+            uow.only_read()
+            assert [record.id for record in await uow.personas.read_many([persona.id])] == [
+                persona.id
+            ]
+            if db.backend == "postgresql":
+                assert not uow.personas._gate.session.in_transaction()  # not the session's
+            assert (await uow.personas.get_many([persona.id]))[0].id == persona.id  # the session's
+            assert [record.id for record in await uow.personas.read_many([persona.id])] == [
+                persona.id
+            ]
+        assert len(returned) == len(checkouts)
+    finally:
+        event.remove(pool, "checkout", out)
+        event.remove(pool, "checkin", back)
+    assert max(held) == 1
+    assert len(checkouts) == (2 if db.backend == "postgresql" else 1)
 
 
 async def _terminate(pid: int) -> None:
