@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,24 @@ from persistence.scope import Scope
 
 logger = logging.getLogger(__name__)
 
+# The unit's repositories by attribute; each is built when first used.
+_REPOSITORIES: dict[str, Callable[[SessionGate, Scope], Any]] = {
+    "users": UserRepository,
+    "personas": PersonaRepository,
+    "customers": CustomerRepository,
+    "conversations": ConversationRepository,
+    "messages": MessageRepository,
+    "appointments": AppointmentRepository,
+    "files": FileRepository,
+    "schedules": ScheduleRepository,
+    "usage": UsageRepository,
+    "memories": MemoryRepository,
+    "states": ConversationStateRepository,
+    "persona_modules": PersonaModuleRepository,
+    "owner_settings": OwnerSettingsRepository,
+    "reads": JsonReads,
+}
+
 
 class UnitOfWork:
     """Owns one AsyncSession and the repositories over it.
@@ -45,6 +64,21 @@ class UnitOfWork:
     Events published on the unit go out with its commit, through ``events``
     (none without a bus), and are dropped by a rollback.
     """
+
+    users: UserRepository
+    personas: PersonaRepository
+    customers: CustomerRepository
+    conversations: ConversationRepository
+    messages: MessageRepository
+    appointments: AppointmentRepository
+    files: FileRepository
+    schedules: ScheduleRepository
+    usage: UsageRepository
+    memories: MemoryRepository
+    states: ConversationStateRepository
+    persona_modules: PersonaModuleRepository
+    owner_settings: OwnerSettingsRepository
+    reads: JsonReads
 
     def __init__(
         self,
@@ -62,6 +96,8 @@ class UnitOfWork:
         self._events: list[Event] = []
         # Whether a transaction of this unit has committed (its writes are durable).
         self.committed = False
+        # The repositories built so far (see __getattr__), dropped by a rescope.
+        self._built: list[str] = []
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once this unit's next commit has succeeded (e.g. place a file's
@@ -75,7 +111,7 @@ class UnitOfWork:
     def open(self) -> UnitOfWork:
         """Start the unit without entering it as a context manager; the caller must
         :meth:`close` it. The session connects lazily, on its first statement."""
-        self._gate = SessionGate(self._session_factory())
+        self._gate = SessionGate(self._session_factory)
         self.rescope(self.scope)
         return self
 
@@ -103,7 +139,7 @@ class UnitOfWork:
         TimeoutError) and the unit reads where it did. Rows loaded so far stay readable."""
         if not self._gate.read_only:
             raise PersistenceError("only a unit of work that only reads may read elsewhere")
-        gate = SessionGate(session_factory())
+        gate = SessionGate(session_factory)
         gate.only_read()
         try:
             async with asyncio.timeout(timeout_s):
@@ -123,20 +159,20 @@ class UnitOfWork:
     def rescope(self, scope: Scope) -> None:
         """Continue under another scope (e.g. once the viewer is known)."""
         self.scope = scope
-        self.users = UserRepository(self._gate, scope)
-        self.personas = PersonaRepository(self._gate, scope)
-        self.customers = CustomerRepository(self._gate, scope)
-        self.conversations = ConversationRepository(self._gate, scope)
-        self.messages = MessageRepository(self._gate, scope)
-        self.appointments = AppointmentRepository(self._gate, scope)
-        self.files = FileRepository(self._gate, scope)
-        self.schedules = ScheduleRepository(self._gate, scope)
-        self.usage = UsageRepository(self._gate, scope)
-        self.memories = MemoryRepository(self._gate, scope)
-        self.states = ConversationStateRepository(self._gate, scope)
-        self.persona_modules = PersonaModuleRepository(self._gate, scope)
-        self.owner_settings = OwnerSettingsRepository(self._gate, scope)
-        self.reads = JsonReads(self._gate, scope)
+        for name in self._built:
+            del self.__dict__[name]
+        self._built.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        # A repository is built on first use under the current scope: a request
+        # uses two or three of the fourteen, and is rescoped once it is identified.
+        kind = _REPOSITORIES.get(name)
+        if kind is None or "_gate" not in self.__dict__:
+            raise AttributeError(name)
+        repository = kind(self._gate, self.scope)
+        self.__dict__[name] = repository
+        self._built.append(name)
+        return repository
 
     async def __aexit__(
         self,

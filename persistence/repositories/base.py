@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
@@ -35,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import LateralFromClause, Subquery, TableValuedAlias
 from sqlalchemy.sql.util import ClauseAdapter
@@ -69,14 +70,23 @@ class SessionGate:
     the session holds one, built statements run there too.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
         self._lock = asyncio.Lock()
         self.read_only = False
         self._autocommit_pending = False
         self._reader: Connection | None = None
-        # Whether the session was ever used: closing one that never was is skipped.
-        self._session_used = False
+
+    @functools.cached_property
+    def session(self) -> AsyncSession:
+        """The unit's session, made when first needed (a compiled read never does)."""
+        return self._sessions()
+
+    @property
+    def _engine(self) -> Engine:
+        """The engine the unit's sessions are bound to."""
+        bind = self._sessions.kw["bind"]
+        return bind.sync_engine if isinstance(bind, AsyncEngine) else bind
 
     def only_read(self) -> None:
         """Read without a transaction from now on (see :meth:`UnitOfWork.only_read`)."""
@@ -205,18 +215,17 @@ class SessionGate:
         that holds a connection already)."""
         if self._reader is not None:
             return self._reader
-        if not self.read_only or self.session.in_transaction():
+        if not self.read_only or ("session" in self.__dict__ and self.session.in_transaction()):
             return None
-        bind = self.session.get_bind()
-        if not isinstance(bind, Engine) or bind.dialect.driver != "asyncpg":
+        engine = self._engine
+        if engine.dialect.driver != "asyncpg":
             return None
-        self._reader = await greenlet_spawn(bind.connect)
+        self._reader = await greenlet_spawn(engine.connect)
         return self._reader
 
     async def _take_session(self) -> None:
         """Ready the session for a statement: the reader's connection returned first,
         and in a unit that only reads on PostgreSQL, its own checked out in autocommit."""
-        self._session_used = True
         if self._reader is not None:
             await self._release_reader()
         if self._autocommit_pending:
@@ -238,7 +247,7 @@ class SessionGate:
             try:
                 await self._release_reader()
             finally:
-                if self._session_used:
+                if "session" in self.__dict__:  # made, so perhaps used
                     await self.session.close()
 
     async def delete(self, row: Any) -> None:
@@ -246,7 +255,6 @@ class SessionGate:
             await self.session.delete(row)
 
     def add(self, row: Any) -> None:
-        self._session_used = True
         self.session.add(row)
 
     def detach(self, row: Any) -> None:
@@ -254,8 +262,7 @@ class SessionGate:
 
     @property
     def dialect(self) -> str:
-        bind = self.session.get_bind()
-        return bind.dialect.name
+        return self._engine.dialect.name
 
 
 _BOUND = "filter_"
