@@ -107,7 +107,7 @@ class RowNode(relay.Node):
     ) -> list[Self | None]:
         ids = [parse_uuid(node_id) for node_id in node_ids]
         loader = getattr(info.context.loaders, cls.loader)
-        rows = iter(await loader.load_many([id_ for id_ in ids if id_ is not None]))
+        rows = iter(await _load_many(loader, [id_ for id_ in ids if id_ is not None]))
         # A malformed, missing or foreign id resolves to null alike.
         nodes: list[Self | None] = []
         for id_ in ids:
@@ -158,16 +158,26 @@ async def resolve_nodes(info: strawberry.Info, raw_ids: Sequence[str]) -> list[A
         else:
             ids = [parse_uuid(node_id) for node_id in node_ids]
             keys = [JsonRowKey(node_type.loader, shape, id_) for id_ in ids if id_ is not None]
-            rows = iter(await info.context.loaders.json_rows.load_many(keys))
+            rows = iter(await _load_many(info.context.loaders.json_rows, keys))
             texts = [next(rows) if id_ is not None else None for id_ in ids]
             nodes = [Compiled(text) if text is not None else None for text in texts]
         for index, node in zip(indexes, nodes, strict=True):
             found[index] = node
 
-    await asyncio.gather(*(load(t, indexes) for t, indexes in by_type.items()))
+    if len(by_type) == 1:  # node(id:) and most nodes(ids:): no task to gather
+        await load(*next(iter(by_type.items())))
+    else:
+        await asyncio.gather(*(load(t, indexes) for t, indexes in by_type.items()))
     if paths:
         observe(all(paths))
     return found
+
+
+async def _load_many(loader: Any, keys: list[Any]) -> list[Any]:
+    """``loader.load_many(keys)``; one key without the task its gather would make."""
+    if len(keys) == 1:
+        return [await loader.load(keys[0])]
+    return list(await loader.load_many(keys))
 
 
 def _node_type(info: strawberry.Info, type_name: str) -> type[RowNode] | None:
