@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
@@ -126,8 +127,10 @@ class SessionGate:
             rows = await driver.fetch(connection, statement, parameters, processed=True)
             if rows is None:
                 rows = list((await connection.execute(statement, parameters)).all())
-            make = record._make  # type: ignore[attr-defined]  # a NamedTuple (persistence/records.py)
-            return [make(row) for row in rows]
+            # A NamedTuple (persistence/records.py) of the statement's columns, in
+            # order: built as its tuple, without ``_make``'s call and length check.
+            build: Callable[[Any], T] = functools.partial(tuple.__new__, record)  # type: ignore[type-var]
+            return list(map(build, rows))
 
     async def execute(
         self, statement: Any, parameters: Sequence[Mapping[str, Any]] | None = None
