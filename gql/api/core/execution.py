@@ -58,6 +58,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     GraphQLString,
+    Undefined,
     is_leaf_type,
 )
 
@@ -572,8 +573,10 @@ _ENUM_MEMORY = 1024
 
 def _leaf_completion(graphql_type: GraphQLLeafType | GraphQLObjectType) -> Callable[[Any], Any]:
     """graphql-core's leaf completion for ``graphql_type``, with the common cases
-    short: a string of String or ID is itself, and an enum value's name is looked
-    up once per value (Strawberry's enum coercion scans the enum's values)."""
+    short: a string of String or ID is itself, an enum value's name is looked
+    up once per value (Strawberry's enum coercion scans the enum's values), and
+    another scalar's value is coerced by the type's ``coerce_output_value``
+    directly, as ``complete_leaf_value`` does, which reports what it refuses."""
     if isinstance(graphql_type, GraphQLObjectType):
         return _refuse_object
     leaf: GraphQLLeafType = graphql_type
@@ -600,7 +603,17 @@ def _leaf_completion(graphql_type: GraphQLLeafType | GraphQLObjectType) -> Calla
             return completed
 
         return named
-    return partial(_coerce, leaf)
+    coerce = getattr(leaf, "coerce_output_value", None)
+    if not callable(coerce):
+        return partial(_coerce, leaf)
+
+    def scalar(value: Any) -> Any:
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            return _coerce(leaf, value)  # raises graphql-core's own error
+        return coerced
+
+    return scalar
 
 
 def _refuse_object(value: Any) -> Any:
