@@ -25,7 +25,9 @@ them, directly or through plain object fields (an edge's node), first asks each
 loader for every item's key, so that each loader batches them in one call, and
 waits for those answers once; each item's field is then completed from the
 answer the loader holds, synchronously, with no task, no resolver call and no
-Strawberry ``Info``. An answer that failed fails the field exactly as the
+Strawberry ``Info``; an object answer whose selection is all plain (a
+conversation's persona and its name) is completed by the first short path,
+without graphql-core's resolve info either. An answer that failed fails the field exactly as the
 resolver would have, at its path; a field whose answer is not there (outside a
 list, say) calls its resolver.
 
@@ -97,6 +99,7 @@ logger = logging.getLogger(__name__)
 # Per object type name, per field name; computed once per schema.
 PlainFields = dict[str, dict[str, PlainField]]
 _plain_fields: WeakKeyDictionary[GraphQLSchema, PlainFields] = WeakKeyDictionary()
+_type_checks: WeakKeyDictionary[GraphQLSchema, _TypeChecks] = WeakKeyDictionary()
 
 
 def plain_fields(schema: GraphQLSchema) -> PlainFields:
@@ -107,9 +110,17 @@ def plain_fields(schema: GraphQLSchema) -> PlainFields:
     return found
 
 
+def type_checks(schema: GraphQLSchema) -> _TypeChecks:
+    """Each object type's check of ``schema`` (see ``type_check``), made once."""
+    found = _type_checks.get(schema)
+    if found is None:
+        found = _type_checks[schema] = _TypeChecks()
+    return found
+
+
 def _find_plain_fields(schema: GraphQLSchema) -> PlainFields:
     plain: PlainFields = {}
-    checks = _TypeChecks()
+    checks = type_checks(schema)
     for type_name, graphql_type in schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
             continue
@@ -182,6 +193,13 @@ class _NotLoaded:
 NOT_LOADED = _NotLoaded()
 
 
+class _NotPlain:
+    """What the short path for a loaded field's answer gives where it does not apply."""
+
+
+NOT_PLAIN = _NotPlain()
+
+
 class PlainSelection(NamedTuple):
     """One field of a selection made only of plain fields, with its own selection."""
 
@@ -205,6 +223,7 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         hooked = bool(middleware and middleware.middlewares)
         self.plain_fields = {} if hooked else plain_fields(self.schema)
         self.loaded_fields = {} if hooked else loaded_fields(self.schema)
+        self.type_checks = type_checks(self.schema)
         if isinstance(self.context_value, Context):
             # What compiled reads plan from (gql/api/core/compiled.py); field
             # middleware must see every field, so it turns them off.
@@ -333,6 +352,9 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
                     return NOT_LOADED
                 loaded = future.result()  # the loader's error for this key, if it failed
             value = field.value(source, loaded)
+            completed = self._plain_answer(return_type, field_details_list, value)
+            if completed is not NOT_PLAIN:
+                return completed
             info = self.build_resolve_info(
                 field_def, to_nodes(field_details_list), parent_type, path
             )
@@ -345,6 +367,30 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         if self.is_awaitable(completed):
             return self._completed_later(completed, return_type, field_details_list, path)
         return completed
+
+    def _plain_answer(
+        self, return_type: GraphQLOutputType, field_details_list: FieldDetailsList, value: Any
+    ) -> Any:
+        """A loaded field's object answer completed by the first short path, where its
+        selection is all plain; NOT_PLAIN otherwise, and where that path cannot
+        produce it (the full path then does, or reports why not)."""
+        nullable = not isinstance(return_type, GraphQLNonNull)
+        object_type = (
+            return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        )
+        if not isinstance(object_type, GraphQLObjectType):
+            return NOT_PLAIN
+        if value is None:
+            return None if nullable else NOT_PLAIN
+        grouped, deferred, *_ = self.collect_subfields(object_type, field_details_list)
+        selection = None if deferred else self._plain_selection(object_type, grouped)
+        if selection is None or not self.type_checks[object_type](value):
+            return NOT_PLAIN
+        try:
+            return _complete(selection, value)
+        except Exception as error:  # the full path produces it, or reports it
+            _left_plain_path(object_type, error)
+            return NOT_PLAIN
 
     async def _completed_later(
         self,
