@@ -9,7 +9,9 @@ module, with the versions it was written and tested against.
   ``handle_field_error`` and ``complete_leaf_value``, its
   ``GroupedFieldSet``/``FieldDetailsList`` types and its ``to_nodes``: the plain-field and
   loaded-field execution paths (gql/api/core/execution.py) override the first
-  three and call the rest as graphql-core's own ``execute_field`` does;
+  three and call the rest as graphql-core's own ``execute_field`` does, and call
+  a scalar's ``coerce_output_value`` and check its result as
+  ``complete_leaf_value`` does;
 - the function behind a Strawberry resolver field (``base_resolver.wrapped_func``),
   to find loaded fields (gql/api/core/loaded.py), and that such a field with no
   arguments and no field extensions (permissions are one) does nothing but call
