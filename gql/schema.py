@@ -40,6 +40,7 @@ from gql.api.core.extensions import (
     limit_rules,
     operation_limits,
 )
+from gql.api.core.naming import RememberingNameConverter
 from gql.api.core.nodes import NodeQueries
 from gql.api.core.observation import current_request_id
 from gql.api.core.prepared import PreparedQueries
@@ -181,7 +182,11 @@ def build_schema(
         subscription=Subscription,
         types=[*NODE_TYPES, *ERROR_TYPES],
         extensions=extensions,
-        config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(
+            relay_max_results=settings.max_page_size,
+            scalar_map=SCALAR_MAP,
+            name_converter=RememberingNameConverter(),
+        ),
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=PlainFieldExecutionContext,
     )

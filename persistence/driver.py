@@ -67,19 +67,20 @@ class _Prepared:
         return arguments
 
     def values(self, rows: list[Any]) -> list[Any]:
-        """Each row's values as SQLAlchemy's result would give them."""
+        """Each row's values as SQLAlchemy's result would give them, as tuples.
+
+        Processed a column at a time: the rows are turned into columns and back by
+        ``zip`` (in C), and only the columns with a processor are walked in Python.
+        """
         results = self._results
-        if not results:
+        if not results or not rows:
             return rows
-        found = []
-        for row in rows:
-            values = list(row)
-            for position, processor in results:
-                value = values[position]
-                if value is not None:
-                    values[position] = processor(value)
-            found.append(values)
-        return found
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for position, processor in results:
+            columns[position] = [
+                None if value is None else processor(value) for value in columns[position]
+            ]
+        return list(zip(*columns, strict=True))
 
 
 class _Context:

@@ -51,7 +51,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every backend.
 
     PostgreSQL stores ``timestamptz``; SQLite has no zone, so values are stored
-    as naive UTC (which sorts correctly as text) and come back aware.
+    as naive UTC (which sorts correctly as text) and come back aware. asyncpg
+    reads every ``timestamptz`` as an aware datetime in ``datetime.UTC`` already,
+    so there its values are not processed at all (two calls a value, for every
+    timestamp of every row read).
     """
 
     impl = DateTime(timezone=True)
@@ -69,6 +72,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetimes are ambiguous; pass a timezone-aware value")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.driver == "asyncpg":
+            return self.impl_instance.result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None or value.tzinfo is UTC:  # asyncpg's timestamptz is already UTC

@@ -4,6 +4,7 @@ statements built once whatever the ids, owners, page sizes and cursors."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -202,3 +203,17 @@ async def test_a_record_read_is_built_once_whatever_its_ids_owner_and_page_size(
     assert built[0] == built[1]
     if db.backend == "postgresql":  # SQLite's IN lists one placeholder per id
         assert logged[0] == logged[1]
+
+
+async def test_record_timestamps_are_aware_and_in_utc_on_every_backend(db):
+    owner, _personas, _customers, conversations, _foreign = await given_an_operator_with_threads(db)
+    async with db.uow(Scope.owner(owner.id)) as uow:
+        (page,) = await uow.messages.pages_by_conversation(
+            [conversations[1].id], MESSAGES_NEWEST_FIRST, PageRequest(limit=5)
+        )
+        (conversation,) = await uow.conversations.read_many([conversations[1].id])
+
+    instants = [m.created_at for m in page.rows] + [m.updated_at for m in page.rows]
+    instants += [conversation.created_at, conversation.last_message_at]
+    assert len(instants) == 8
+    assert all(instant.tzinfo is UTC for instant in instants)

@@ -9,7 +9,9 @@ module, with the versions it was written and tested against.
   ``handle_field_error`` and ``complete_leaf_value``, its
   ``GroupedFieldSet``/``FieldDetailsList`` types and its ``to_nodes``: the plain-field and
   loaded-field execution paths (gql/api/core/execution.py) override the first
-  three and call the rest as graphql-core's own ``execute_field`` does;
+  three and call the rest as graphql-core's own ``execute_field`` does, and call
+  a scalar's ``coerce_output_value`` and check its result as
+  ``complete_leaf_value`` does;
 - the function behind a Strawberry resolver field (``base_resolver.wrapped_func``),
   to find loaded fields (gql/api/core/loaded.py), and that such a field with no
   arguments and no field extensions (permissions are one) does nothing but call
@@ -45,7 +47,10 @@ module, with the versions it was written and tested against.
   the Python class behind an object type, graphql-core's module-level
   ``collect_subfields`` with ``FieldDetails``/``FragmentDetails``, its
   ``get_argument_values``, and ``complete_value`` (overridden to place a
-  compiled answer in the response untouched).
+  compiled answer in the response untouched);
+- that Strawberry's ``is_type_of`` of an object type reads no resolve info and,
+  for an object not marked by ``strawberry.cast`` (``TYPE_CAST_ATTRIBUTE``),
+  depends on nothing but the object's class (:func:`type_check`).
 
 After an upgrade, tests/api/core/test_execution.py (both paths give the same
 data and errors) and the SDL check say whether all of it still holds; the
@@ -86,6 +91,7 @@ from strawberry.relay import ConnectionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 
 TESTED = {"graphql-core": "3.3", "strawberry-graphql": "0.341", "aiodataloader": "0.4"}
@@ -111,6 +117,7 @@ __all__ = [
     "resolver_function",
     "strawberry_field",
     "to_nodes",
+    "type_check",
     "type_origin",
     "use_instead_of_executing",
     "weakly_bound_helpers",
@@ -155,6 +162,31 @@ def resolver_function(field: GraphQLField) -> Callable[..., Any] | None:
         return None
     function = definition.base_resolver.wrapped_func
     return function if callable(function) else None
+
+
+def type_check(object_type: GraphQLObjectType) -> Callable[[Any], bool]:
+    """Whether a value is an object of ``object_type``, as its ``is_type_of`` says
+    (true without one, but never for ``None``), remembered per class for objects
+    not cast: a deep page checks thousands of objects of a few classes."""
+    is_type_of = object_type.is_type_of
+    if is_type_of is None:
+        return _not_none
+    passed: set[type] = set()
+
+    def check(value: Any) -> bool:
+        if type(value) in passed and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+            return True
+        if value is None or is_type_of(value, None) is not True:  # type: ignore[arg-type]
+            return False
+        if getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+            passed.add(type(value))
+        return True
+
+    return check
+
+
+def _not_none(value: Any) -> bool:
+    return value is not None
 
 
 def cached_future(loader: DataLoader[Any, Any], key: Any) -> Future[Any] | None:

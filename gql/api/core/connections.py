@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,11 +33,11 @@ class Edge(Generic[NodeType]):
     """An edge whose cursor is encoded only when a client selects it."""
 
     cursor: str = strawberry.field(
-        resolver=lambda root: root.codec.encode(root.key()),
+        resolver=lambda root: root.codec.encode(root.codec.ordering.key(root.row)),
         description="A cursor for use in pagination",
     )
     node: NodeType = strawberry.field(description="The item at the end of the edge")
-    key: strawberry.Private[Callable[[], Key]]
+    row: strawberry.Private[Any]  # what the node was made from, and its cursor is
     codec: strawberry.Private[CursorCodec]
 
 
@@ -152,10 +151,7 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
         page = await nodes.fetch(request)
         rows = page.rows
         return cls(
-            edges=[
-                Edge(node=nodes.node(row), key=functools.partial(page.key, row), codec=codec)
-                for row in rows
-            ],
+            edges=[Edge(node=nodes.node(row), row=row, codec=codec) for row in rows],
             page_info=relay.PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,

@@ -5,6 +5,7 @@ in arguments checked for their type."""
 from __future__ import annotations
 
 import asyncio
+import binascii
 import dataclasses
 import functools
 import operator
@@ -51,6 +52,41 @@ def copied_fields(
     return values
 
 
+@functools.cache
+def _node_builder(cls: type) -> Callable[[Any], Any]:
+    """``cls.from_row`` as one call of the constructor with every argument written
+    out, made once per class as ``dataclasses`` makes ``__init__``::
+
+        def from_row(row):
+            return cls(id=str(row.id), pk=row.id, title=row.title, ...,
+                       mode=convert_mode(row.mode))
+
+    A deep page builds thousands of nodes: this is about half of what a dictionary
+    of :func:`copied_fields` unpacked into the constructor costs (1.7 against
+    2.9 µs a message). The names are the type's own field names, identifiers all.
+    """
+    names = _field_names(cls)
+    converters: Mapping[str, Callable[[Any], Any]] = getattr(cls, "converters", {})
+    unknown = set(converters) - set(names)
+    if unknown:
+        raise TypeError(f"{cls.__name__}.converters name no field of it: {sorted(unknown)}")
+    arguments = "".join(
+        f", {name}=convert_{name}(row.{name})" if name in converters else f", {name}=row.{name}"
+        for name in names
+    )
+    namespace: dict[str, Any] = {"cls": cls}
+    namespace.update({f"convert_{name}": convert for name, convert in converters.items()})
+    exec(f"def from_row(row):\n    return cls(id=str(row.id), pk=row.id{arguments})\n", namespace)
+    build: Callable[[Any], Any] = namespace["from_row"]
+    return build
+
+
+def global_id(type_name: str, node_id: str) -> str:
+    """The global id of node ``node_id`` of ``type_name``: ``str(relay.GlobalID(...))``,
+    base64 of ``TypeName:id``, in one C call (a deep page encodes thousands)."""
+    return binascii.b2a_base64(f"{type_name}:{node_id}".encode(), newline=False).decode()
+
+
 def parse_uuid(value: str) -> UUID | None:
     try:
         return UUID(value)
@@ -74,19 +110,20 @@ class RowNode(relay.Node):
     # Resolver fields compiled reads answer too, by Python name (gql/api/core/compiled.py).
     reads: ClassVar[Mapping[str, Declared]] = {}
 
-    # The global id as plain data, set once per object: the Node interface's own
-    # `id` resolver costs a resolver call per object, thousands in a deep page.
-    _id: relay.GlobalID = strawberry.field(  # noqa: RUF009 (a field specifier, like dataclasses.field)
+    # The global id as plain data, encoded once per object: the Node interface's own
+    # `id` resolver costs a resolver call per object, thousands in a deep page, and
+    # a `relay.GlobalID` would be built and then encoded when the answer is written.
+    _id: strawberry.ID = strawberry.field(  # noqa: RUF009 (a field specifier, like dataclasses.field)
         name="id", default=None, description="The Globally Unique ID of this object"
     )
 
     def __post_init__(self) -> None:
-        self._id = relay.GlobalID(self.__strawberry_definition__.name, self.id)  # type: ignore[attr-defined]
+        self._id = global_id(self.__strawberry_definition__.name, self.id)  # type: ignore[assignment, attr-defined]
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
-        fields = copied_fields(cls, row, cls.converters)
-        return cls(id=str(row.id), pk=row.id, **fields)  # type: ignore[call-arg]
+        build = _node_builder(cls)  # type: ignore[arg-type]  # mypy sees the instances' __hash__
+        return build(row)  # type: ignore[no-any-return]
 
     @classmethod
     async def load(cls, info: strawberry.Info, row_id: UUID | None) -> Self | None:

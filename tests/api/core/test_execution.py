@@ -95,6 +95,10 @@ def _item(index: int, **overrides: Any) -> Item:
     return Item(**values)
 
 
+def _owner() -> Owner:
+    return Owner(name="cast away", email=None)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -118,6 +122,11 @@ class Query:
             _item(11, friends=[Stranger(name="s", email=None)]),
             _item(12, partner=Stranger(name="s", email=None)),
             _item(13, owner=Stranger(name="s", email=None)),
+            # an Owner cast to another type is no Owner, though Owners were seen before
+            _item(14, friends=[Owner(name="ok", email=None), strawberry.cast(Item, _owner())]),
+            _item(15, owner=strawberry.cast(Stranger, _owner())),
+            # a Stranger cast to an Owner is one
+            _item(16, friends=[strawberry.cast(Owner, Stranger(name="cast", email=None))]),
         ]
 
     @strawberry.field

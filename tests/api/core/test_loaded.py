@@ -18,6 +18,7 @@ from gql.api.core.loaded import LoadedField, loaded
 
 MISSING = 13  # an author whose loader answers with an error
 UNCONVERTIBLE = 7  # an author whose name the field refuses to convert
+NAMELESS = 5  # an author the field converts to one without the name its type requires
 
 
 @strawberry.type
@@ -35,6 +36,8 @@ class Book:
     def author(self, name: str | None) -> Author | None:
         if name == f"author{UNCONVERTIBLE}":
             raise ValueError(f"cannot convert {name}")
+        if name == f"author{NAMELESS}":
+            return Author(name=None)  # type: ignore[arg-type]
         return Author(name=name) if name is not None else None
 
     @strawberry.field
@@ -67,7 +70,13 @@ class Query:
 
     @strawberry.field
     def broken(self) -> list[Book | None]:
-        return [_book(0, 1), _book(1, MISSING), _book(2, UNCONVERTIBLE), _book(3, 2)]
+        return [
+            _book(0, 1),
+            _book(1, MISSING),
+            _book(2, UNCONVERTIBLE),
+            _book(3, 2),
+            _book(4, NAMELESS),
+        ]
 
     @strawberry.field
     def book(self) -> Book:
@@ -169,6 +178,7 @@ async def test_a_lists_loaded_fields_cost_one_batch_per_loader_and_no_resolver_c
         "{ broken { title author { name } } }",  # a loader's error, a conversion's error
         "{ broken { title rating } }",  # an error in a non-null field nulls its book
         "{ broken { title author { name } rating } }",
+        "{ broken { title author { __typename name } } }",
     ],
 )
 async def test_failures_give_the_same_errors_at_the_same_paths(document: str):
@@ -194,3 +204,23 @@ async def test_a_failing_batch_fails_each_field_as_its_resolver_would():
     assert len(_errors(full)) == 5  # every book with an author
     assert _errors(short) == _errors(full)
     assert short.data == full.data
+
+
+async def test_an_answers_plain_selection_is_completed_without_resolve_info():
+    """Given a list whose items' loaded field answers objects selected by plain
+    fields, then no item's field builds a resolve info, and the data is the full
+    path's."""
+    built: list[str] = []
+
+    class Recording(PlainFieldExecutionContext):
+        def build_resolve_info(self, field_def: Any, field_nodes: Any, *args: Any) -> Any:
+            built.append(field_nodes[0].name.value)
+            return super().build_resolve_info(field_def, field_nodes, *args)
+
+    document = "{ books { title author { __typename name } } }"
+    full, _ = await _run(StrawberryGraphQLCoreExecutionContext, document)
+    short, _ = await _run(Recording, document)
+    assert short.errors is None
+    assert short.data == full.data
+    assert short.data["books"][1]["author"] == {"__typename": "Author", "name": "author2"}
+    assert built == ["books"]

@@ -4,8 +4,15 @@ and mixed ids stay batched per type."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
+import pytest
+from strawberry import relay
+
+from gql.api.core.nodes import global_id as encoded_global_id
+from gql.api.personas.types import Persona
 from persistence.models import new_id
 from tests.api.wire import global_id, refusal
 from tests.factories import (
@@ -16,6 +23,23 @@ from tests.factories import (
     make_persona,
     post_messages,
 )
+
+
+def test_a_global_id_is_encoded_as_relay_encodes_it():
+    for type_name, node_id in (("Message", str(new_id())), ("Persona", "not-a-uuid"), ("É", "ü")):
+        assert encoded_global_id(type_name, node_id) == str(relay.GlobalID(type_name, node_id))
+
+
+def test_a_converter_must_name_a_field_of_its_type():
+    class Misnamed(Persona):
+        converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+            **Persona.converters,
+            "nickname": str,
+        }
+
+    with pytest.raises(TypeError, match="nickname"):
+        Misnamed.from_row(object())
+
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
 NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
