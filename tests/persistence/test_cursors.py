@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 from uuid import UUID
 
 import pytest
 
+from gql.api.core import connections
 from gql.api.core.connections import fingerprint
 from persistence.models import AppointmentStatus, new_id
-from persistence.pagination import InvalidCursor, PageRequest
+from persistence.pagination import InvalidCursor, Page, PageRequest
 from persistence.repositories.appointments import APPOINTMENTS_BY_START, AppointmentFilter
 from persistence.repositories.conversations import CONVERSATIONS_BY_ACTIVITY
 from persistence.repositories.customers import CUSTOMERS_NEWEST_FIRST
@@ -138,3 +140,29 @@ def test_a_fingerprint_is_the_same_in_every_process(seed):
     )
 
     assert other.stdout.strip() == fingerprint(FILTER)
+
+
+def test_a_page_encodes_its_cursors_and_fingerprints_its_list_only_when_read(monkeypatch):
+    fingerprints: list[object] = []
+    monkeypatch.setattr(
+        connections, "fingerprint", lambda identity: fingerprints.append(identity) or "tag"
+    )
+    codec = connections.CursorCodec(PERSONAS_BY_NAME, AN_ID)
+    first, last = SimpleNamespace(name="A", id=AN_ID), SimpleNamespace(name="B", id=new_id())
+    page = Page([first, last], True, False, PERSONAS_BY_NAME)
+
+    info = connections.KeysetPageInfo(page, codec)
+
+    assert (info.has_next_page, info.has_previous_page, fingerprints) == (True, False, [])
+    assert info.start_cursor == codec.encode(PERSONAS_BY_NAME.key(first))
+    assert info.end_cursor == codec.encode(PERSONAS_BY_NAME.key(last))
+    assert codec.decode(info.end_cursor, "after") == PERSONAS_BY_NAME.key(last)
+    assert fingerprints == [AN_ID]  # once per list, whatever it encodes
+
+
+def test_an_empty_page_has_no_cursors():
+    codec = connections.CursorCodec(PERSONAS_BY_NAME, AN_ID)
+
+    info = connections.KeysetPageInfo(Page([], False, False, PERSONAS_BY_NAME), codec)
+
+    assert (info.start_cursor, info.end_cursor) == (None, None)

@@ -9,6 +9,7 @@ import binascii
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -152,14 +153,35 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
         rows = page.rows
         return cls(
             edges=[Edge(node=nodes.node(row), row=row, codec=codec) for row in rows],
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=codec.encode(page.key(rows[0])) if rows else None,
-                end_cursor=codec.encode(page.key(rows[-1])) if rows else None,
-            ),
+            page_info=KeysetPageInfo(page, codec),
             counter=nodes.count,
         )
+
+
+class KeysetPageInfo(relay.PageInfo):
+    """Strawberry's ``PageInfo`` (the same GraphQL type: the class is not a type of
+    its own), whose cursors are encoded only when a client selects them: most pages
+    of a nested list are read without their ``pageInfo``, and a cursor costs an
+    encoding (and its list's fingerprint, once per list).
+
+    It does not run the dataclass's ``__init__``: the cursors are properties here,
+    read like the attributes Strawberry's resolvers and the plain path read."""
+
+    def __init__(self, page: Page[Any], codec: CursorCodec) -> None:
+        self.has_next_page = page.has_next_page
+        self.has_previous_page = page.has_previous_page
+        self._page = page
+        self._codec = codec
+
+    @property
+    def start_cursor(self) -> str | None:  # type: ignore[override]  # a field, computed
+        rows = self._page.rows
+        return self._codec.encode(self._page.key(rows[0])) if rows else None
+
+    @property
+    def end_cursor(self) -> str | None:  # type: ignore[override]
+        rows = self._page.rows
+        return self._codec.encode(self._page.key(rows[-1])) if rows else None
 
 
 async def _compiled_page(
@@ -265,7 +287,13 @@ class CursorCodec:
 
     def __init__(self, ordering: Ordering[Any], identity: object = None) -> None:
         self.ordering = ordering
-        self.tag = fingerprint(identity)
+        self.identity = identity
+
+    @cached_property
+    def tag(self) -> str:
+        """The list's fingerprint, computed when a cursor is first encoded or read:
+        a page whose cursors nobody selects (most nested pages) needs none."""
+        return fingerprint(self.identity)
 
     def encode(self, key: Key) -> str:
         payload = [self.ordering.name, self.tag, *self.ordering.dump(key)]
