@@ -9,7 +9,9 @@ module, with the versions it was written and tested against.
   ``handle_field_error`` and ``complete_leaf_value``, its
   ``GroupedFieldSet``/``FieldDetailsList`` types and its ``to_nodes``: the plain-field and
   loaded-field execution paths (gql/api/core/execution.py) override the first
-  three and call the rest as graphql-core's own ``execute_field`` does, and call
+  three and call the rest as graphql-core's own ``execute_field`` does (whose
+  steps it repeats for a field with arguments, coercing them with
+  ``get_argument_values`` once per field node: :func:`argument_values`), and call
   a scalar's ``coerce_output_value`` and check its result as
   ``complete_leaf_value`` does;
 - the function behind a Strawberry resolver field (``base_resolver.wrapped_func``),
@@ -268,9 +270,12 @@ def type_origin(graphql_type: GraphQLObjectType) -> type | None:
 
 
 def argument_values(
-    field: GraphQLField, details: FieldDetails, variable_values: Any
+    field: GraphQLField,
+    details: FieldDetails,
+    variable_values: Any,
+    hide_suggestions: bool = False,
 ) -> dict[str, Any]:
     """A field's coerced arguments (by GraphQL name) as graphql-core would pass them."""
     return get_argument_values(
-        field, details.node, variable_values, details.fragment_variable_values
+        field, details.node, variable_values, details.fragment_variable_values, hide_suggestions
     )

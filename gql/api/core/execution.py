@@ -31,6 +31,12 @@ without graphql-core's resolve info either. An answer that failed fails the fiel
 resolver would have, at its path; a field whose answer is not there (outside a
 list, say) calls its resolver.
 
+A field with arguments is executed as graphql-core executes it, except that
+its arguments are coerced once per field node and execution rather than once
+per object: a nested list's field (each conversation's ``messages``) is one
+node with the same variables for every parent. Its resolver still runs, and
+decides, for each.
+
 Anything unusual leaves the short path for graphql-core's full one, which then
 produces or reports it exactly as it always does: a null where the type does
 not allow it, a value the type refuses, an object of the wrong type, an
@@ -51,7 +57,9 @@ from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    FieldNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLID,
     GraphQLLeafType,
     GraphQLList,
@@ -65,10 +73,12 @@ from graphql import (
 )
 
 from gql.api.core.compat import (
+    FieldDetails,
     FieldDetailsList,
     GroupedFieldSet,
     Path,
     StrawberryExecutionContext,
+    argument_values,
     attribute_name,
     cached_future,
     resolver_function,
@@ -235,6 +245,8 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         self._plain_selections: dict[int, tuple[GroupedFieldSet, list[PlainSelection] | None]] = {}
         # Per list field (its items share it), the loaded fields to prime, kept alike.
         self._primes: dict[int, tuple[FieldDetailsList, list[Prime]]] = {}
+        # Per field node with arguments, the node and its coerced arguments.
+        self._argument_values: dict[int, tuple[FieldNode, dict[str, Any]]] = {}
 
     def build_per_event_executor(self, payload: Any) -> Any:
         """Each subscription event executes with the context its payload was read
@@ -321,9 +333,68 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
                 )
                 if completed is not NOT_LOADED:
                     return completed
+            field_def = parent_type.fields.get(field_name)
+            if field_def is not None and field_def.args:
+                return self._execute_with_arguments(
+                    field_def, parent_type, source, field_details_list, path, position_context
+                )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _execute_with_arguments(
+        self,
+        field_def: GraphQLField,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A field with arguments, executed as graphql-core's ``execute_field`` does
+        (the same steps, errors and paths), with its arguments coerced once per
+        field node (see :meth:`_arguments`)."""
+        return_type = field_def.type
+        resolve_fn = field_def.resolve or self.field_resolver
+        if self.middleware_manager:
+            resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
+        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        try:
+            args = self._arguments(field_def, field_details_list[0])
+            result = resolve_fn(source, info, **args)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._completed_later(completed, return_type, field_details_list, path)
+        return completed
+
+    def _arguments(self, field_def: GraphQLField, details: FieldDetails) -> dict[str, Any]:
+        """A field node's coerced arguments, as graphql-core's ``get_argument_values``
+        gives them, computed once per execution: a nested list's field (a
+        conversation's ``messages``) is the same node with the same variables for
+        every parent, and coercing its arguments again for each was a tenth of a
+        deep page. Arguments that fail to coerce are not kept, so each field that
+        has them fails with graphql-core's own error, at its own path. Each call
+        gets the values as keywords (a dict of its own), and Strawberry converts
+        them into fresh Python values (input objects, lists) for each call; a
+        scalar's parsed value is shared by the calls, as read-only as a variable's."""
+        node = details.node
+        if details.fragment_variable_values is not None:  # fragment arguments vary per use
+            return argument_values(field_def, details, self.variable_values, self.hide_suggestions)
+        kept = self._argument_values.get(id(node))
+        if kept is not None and kept[0] is node:
+            return kept[1]
+        values = argument_values(field_def, details, self.variable_values, self.hide_suggestions)
+        self._argument_values[id(node)] = (node, values)
+        return values
 
     def _execute_loaded(
         self,

@@ -369,3 +369,36 @@ async def test_a_hundred_is_allowed(seed, operator):
     data = await operator.api.data("{ customers(first: 100) { edges { node { id } } } }")
 
     assert len(data["customers"]["edges"]) == 100
+
+
+async def test_a_nested_lists_arguments_are_judged_for_each_parent_at_its_own_path(seed, operator):
+    """The arguments of a nested list's field are coerced once per request (the same
+    node for every parent), yet each parent's page applies them on its own: a
+    cursor resumes only its own parent's list, and every refusal is located."""
+    async with seed() as uow:
+        first = await make_conversation(uow, operator.user)
+        second = await make_conversation(uow, operator.user)
+        await post_messages(uow, first, "a", "b")
+        await post_messages(uow, second, "c", "d")
+    ids = [global_id("Conversation", first.id), global_id("Conversation", second.id)]
+    own = """query($id: ID!) { node(id: $id) { ... on Conversation {
+      messages(first: 1) { pageInfo { endCursor } } } } }"""
+    page = await operator.api.data(own, {"id": ids[0]})
+    cursor = page["node"]["messages"]["pageInfo"]["endCursor"]
+    nested = """query($ids: [ID!]!, $after: String, $first: Int) { nodes(ids: $ids) {
+      ... on Conversation { messages(first: $first, after: $after) {
+        edges { node { content } } } } } }"""
+
+    resumed = await operator.api.query(nested, {"ids": ids, "after": cursor, "first": 1})
+    malformed = await operator.api.query(nested, {"ids": ids, "after": "bm90IGpzb24="})
+
+    nodes = resumed["data"]["nodes"]
+    assert [edge["node"]["content"] for edge in nodes[0]["messages"]["edges"]] == ["b"]
+    assert nodes[1] is None
+    [refused] = resumed["errors"]
+    assert refused["path"] == ["nodes", 1, "messages"]
+    assert "different filter or order" in refused["message"]
+    assert malformed["data"] == {"nodes": [None, None]}
+    assert [(error["path"], error["message"]) for error in malformed["errors"]] == [
+        (["nodes", index, "messages"], "`after` is not a valid cursor") for index in (0, 1)
+    ]

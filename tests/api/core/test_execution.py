@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gql.api.core import compat
 from gql.api.core.execution import PlainFieldExecutionContext, plain_fields
 from gql.api.core.observation import Observation, observation_var
 
@@ -72,7 +73,14 @@ class Item:
 
     @strawberry.field
     def repeat(self, times: int) -> str:
+        if times < 0:
+            raise ValueError("cannot repeat a negative number of times")
         return self.name * times
+
+    @strawberry.field
+    def tally(self, counts: list[int]) -> int:
+        counts.append(self.count)  # a resolver that changes its argument sees only its own
+        return len(counts)
 
 
 def _item(index: int, **overrides: Any) -> Item:
@@ -199,6 +207,7 @@ async def test_plain_fields_give_the_same_data_as_the_full_path(document: str):
         "{ broken { name shout owner { name } friends { name } } }",  # the same, field by field
         "{ refused { name picky } }",  # a scalar whose serialiser raises
         "{ broken { __typename name owner { __typename email } } }",  # with __typename
+        "{ items { name repeat(times: -1) } }",  # a resolver refusing its arguments
     ],
 )
 async def test_failures_give_the_same_errors_at_the_same_paths(document: str):
@@ -219,6 +228,30 @@ def test_only_attribute_leaves_without_arguments_take_the_short_path():
     assert "Query" not in plain_fields(schema._schema)  # resolvers only
 
 
+async def test_a_fields_arguments_are_coerced_once_per_node_and_execution(monkeypatch):
+    coerced: list[str] = []
+    coerce = compat.get_argument_values
+
+    def counting(field: Any, node: Any, *args: Any) -> Any:
+        coerced.append(node.name.value)
+        return coerce(field, node, *args)
+
+    monkeypatch.setattr(compat, "get_argument_values", counting)
+    document = """query($n: Int!) { items { repeat(times: $n) twice: repeat(times: 2)
+                                          tally(counts: [1, 2]) } }"""
+    schema = _schema(PlainFieldExecutionContext)
+
+    two = await schema.execute(document, variable_values={"n": 2})
+    three = await schema.execute(document, variable_values={"n": 3})
+
+    assert two.errors is None and three.errors is None
+    assert sorted(coerced) == sorted(["repeat", "repeat", "tally"] * 2)  # not once per item
+    assert [item["repeat"] for item in two.data["items"]] == [f"item{i}" * 2 for i in range(5)]
+    assert [item["repeat"] for item in three.data["items"]] == [f"item{i}" * 3 for i in range(5)]
+    assert {item["twice"] for item in three.data["items"]} >= {"item0item0"}
+    assert {item["tally"] for item in two.data["items"]} == {3}
+
+
 async def test_field_middleware_still_sees_every_field():
     seen: list[str] = []
 
@@ -227,9 +260,10 @@ async def test_field_middleware_still_sees_every_field():
             seen.append(info.field_name)
             return _next(root, info, *args, **kwargs)
 
-    full, short = await _both("{ items { name count } }", extensions=[Watch])
+    full, short = await _both("{ items { name count repeat(times: 2) } }", extensions=[Watch])
     assert short.data == full.data
     assert seen.count("name") == 2 * 5  # five items, once per schema
+    assert seen.count("repeat") == 2 * 5
 
 
 async def test_plain_fields_skip_the_resolve_info_and_resolvers_keep_it():
