@@ -372,9 +372,7 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
-        if self.is_awaitable(completed):
-            return self._completed_later(completed, return_type, field_details_list, path)
-        return completed
+        return self._settled(completed, return_type, field_details_list, path)
 
     def _arguments(self, field_def: GraphQLField, details: FieldDetails) -> dict[str, Any]:
         """A field node's coerced arguments, as graphql-core's ``get_argument_values``
@@ -435,9 +433,7 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
-        if self.is_awaitable(completed):
-            return self._completed_later(completed, return_type, field_details_list, path)
-        return completed
+        return self._settled(completed, return_type, field_details_list, path)
 
     def _plain_answer(
         self, return_type: GraphQLOutputType, field_details_list: FieldDetailsList, value: Any
@@ -462,6 +458,19 @@ class PlainFieldExecutionContext(StrawberryExecutionContext):
         except Exception as error:  # the full path produces it, or reports it
             _left_plain_path(object_type, error)
             return NOT_PLAIN
+
+    def _settled(
+        self,
+        completed: Any,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        """A field's completed value, or where completing it awaits, an awaitable
+        that reports its error at the field's path (as graphql-core's own)."""
+        if self.is_awaitable(completed):
+            return self._completed_later(completed, return_type, field_details_list, path)
+        return completed
 
     async def _completed_later(
         self,
