@@ -679,7 +679,9 @@ def _objects(
 
 
 def _refuse(value: Any) -> Any:
-    raise FullPath  # a null item, or an object not of the list's type
+    """Leave the short path: for a null list item, an object not of its list's type,
+    an object completed as a leaf or a leaf checked as an object."""
+    raise FullPath
 
 
 class _TypeChecks(dict[Any, Callable[[Any], bool]]):
@@ -704,7 +706,7 @@ def _leaf_completion(graphql_type: GraphQLLeafType | GraphQLObjectType) -> Calla
     another scalar's value is coerced by the type's ``coerce_output_value``
     directly, as ``complete_leaf_value`` does, which reports what it refuses."""
     if isinstance(graphql_type, GraphQLObjectType):
-        return _refuse_object
+        return _refuse  # objects are completed through their selection, never as leaves
     leaf: GraphQLLeafType = graphql_type
     if leaf is GraphQLString or leaf is GraphQLID:
 
@@ -740,7 +742,3 @@ def _leaf_completion(graphql_type: GraphQLLeafType | GraphQLObjectType) -> Calla
         return coerced
 
     return scalar
-
-
-def _refuse_object(value: Any) -> Any:
-    raise FullPath  # objects are completed through their selection, never as leaves
